@@ -1,0 +1,176 @@
+import { type Document, isMap, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { ExitCode, ReadError, StateError, VersionError } from '../errors.js';
+import { LATEST_VERSION } from '../version.js';
+import { textPosition } from './decode.js';
+
+/** Most alias expansions a state file may need; real files have none. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** A parsed state file: its YAML Document (comments kept), positions, and plain data. */
+export interface ParsedState {
+  /** The file name used in messages. */
+  file: string | undefined;
+  /** The source text. */
+  text: string;
+  /** The YAML Document, which migrations and updates edit in place. */
+  doc: Document.Parsed;
+  /** Maps offsets in `text` to lines and columns. */
+  lineCounter: LineCounter;
+  /** The document as plain data. */
+  data: Record<string, unknown>;
+}
+
+/** The file is YAML but not a deployment state (exit 1). */
+export class NotAStateError extends StateError {
+  constructor(
+    code: string,
+    message: string,
+    options: { file?: string; position?: { line: number; col: number } },
+  ) {
+    super(code, message, { ...options, exitCode: ExitCode.invalid });
+  }
+}
+
+/**
+ * Parses a state file's text as YAML 1.2 (so `2025-07-19 14:36:43 +08` stays a string), with
+ * unique keys and bounded alias expansion. Throws {@link ReadError} for text that is not YAML and
+ * {@link NotAStateError} for YAML that is not a deployment state.
+ */
+export function parseState(text: string, file?: string): ParsedState {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    version: '1.2',
+    schema: 'core',
+    uniqueKeys: true,
+    prettyErrors: false,
+    lineCounter,
+    keepSourceTokens: false,
+  });
+  const first = doc.errors[0];
+  if (first) throw yamlError(first, text, file);
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (error instanceof ReferenceError || error instanceof RangeError) {
+      throw new ReadError(
+        error instanceof RangeError ? 'too-deep' : 'alias-limit',
+        error instanceof RangeError
+          ? 'nests too deeply to be a state file; restore it from old_deployments/'
+          : `expands YAML aliases more than ${MAX_ALIAS_COUNT} times (an alias bomb?); a state file needs no aliases: write the values out`,
+        { file, position: firstAlias(doc, lineCounter), cause: error },
+      );
+    }
+    throw error;
+  }
+  if (!isMap(doc.contents)) {
+    const kind = data === null ? 'nothing but comments' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
+    const position = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]) : { line: 1, col: 1 };
+    if (data === null) {
+      throw new ReadError(
+        'empty-file',
+        'holds nothing but comments; restore it from old_deployments/ or remove it so the deployer starts afresh',
+        { file, position },
+      );
+    }
+    throw new NotAStateError(
+      'root-not-mapping',
+      `top level is ${kind}, expected a mapping with deployment_id, config, ...; is this the right file?`,
+      { file, position },
+    );
+  }
+  return { file, text, doc, lineCounter, data: data as Record<string, unknown> };
+}
+
+/**
+ * Detects a parsed file's format version: 1 when `schema_version` is absent. Throws
+ * {@link VersionError} for a version newer than this tool knows and {@link NotAStateError}
+ * when `schema_version` is not a known integer or the file is not a state file at all.
+ */
+export function detectVersion(parsed: ParsedState): number {
+  const { data, file } = parsed;
+  const raw = data.schema_version;
+  if (!('deployment_id' in data) || !('config' in data)) {
+    const missing = ['deployment_id', 'config'].filter((key) => !(key in data));
+    const looksLike = Array.isArray(data.events)
+      ? ' (it looks like deployment-events.yaml)'
+      : raw === undefined && !('created_at' in data)
+        ? ' (a k0rdent configuration file?)'
+        : '';
+    throw new NotAStateError(
+      'not-a-state-file',
+      `is not a deployment state: no ${missing.join(' and no ')}${looksLike}; pass state/deployment-state.yaml`,
+      { file, position: { line: 1, col: 1 } },
+    );
+  }
+  if (raw === undefined) return 1;
+  const position = keyPosition(parsed, 'schema_version');
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw > LATEST_VERSION) {
+    throw new VersionError(
+      `schema_version ${raw} is newer than this tool knows (${LATEST_VERSION}); upgrade k0rdent-state`,
+      { file, position },
+    );
+  }
+  if (raw === 1 || raw === LATEST_VERSION) return raw;
+  const hint =
+    typeof raw === 'string' && /^\d+$/.test(raw)
+      ? `write schema_version: ${raw} without quotes`
+      : `use 2, or remove the key for a v1 file`;
+  throw new NotAStateError(
+    'bad-schema-version',
+    `schema_version is ${JSON.stringify(raw)}, expected the integer 2 (or no key for v1); ${hint}`,
+    { file, position },
+  );
+}
+
+/** Position of a top-level key, or 1:1 when it is not there. */
+export function keyPosition(parsed: ParsedState, key: string): { line: number; col: number } {
+  const contents = parsed.doc.contents;
+  if (isMap(contents)) {
+    for (const pair of contents.items) {
+      const node = pair.key as { value?: unknown; range?: [number, number, number] } | null;
+      if (node && String(node.value) === key && node.range) return parsed.lineCounter.linePos(node.range[0]);
+    }
+  }
+  return { line: 1, col: 1 };
+}
+
+function yamlError(error: YAMLError, text: string, file: string | undefined): ReadError {
+  const position = textPosition(text, error.pos[0]);
+  if (error.code === 'DUPLICATE_KEY') {
+    const key = text.slice(error.pos[0], error.pos[1]).split(/[:\n]/, 1)[0]?.trim() ?? '';
+    return new ReadError(
+      'duplicate-key',
+      `duplicate key ${JSON.stringify(key)} in the same mapping; keep one of them and delete the other`,
+      { file, position, cause: error },
+    );
+  }
+  if (error.code === 'MULTIPLE_DOCS') {
+    return new ReadError(
+      'multiple-documents',
+      'holds more than one YAML document (a second ---); a state file is one document: remove the extra one',
+      { file, position, cause: error },
+    );
+  }
+  const reason = error.message.split('\n', 1)[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? error.code;
+  return new ReadError('yaml-syntax', `is not valid YAML: ${reason}; fix the syntax at this line`, {
+    file,
+    position,
+    cause: error,
+  });
+}
+
+function firstAlias(
+  doc: Document.Parsed,
+  lineCounter: LineCounter,
+): { line: number; col: number } | undefined {
+  let found: { line: number; col: number } | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.range) found = lineCounter.linePos(node.range[0]);
+      return visit.BREAK;
+    },
+  });
+  return found;
+}

@@ -1,0 +1,158 @@
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import * as addFormatsModule from 'ajv-formats';
+import { schemaV1, schemaV2 } from '../generated/schemas.js';
+import { pointerSegments } from './positions.js';
+import type { UnplacedProblem } from './problem.js';
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module.
+const addFormats = addFormatsModule.default as unknown as typeof addFormatsModule.default.default;
+
+/** The JSON Schema of each known format version. */
+export const SCHEMAS: Readonly<Record<number, object>> = { 1: schemaV1, 2: schemaV2 };
+
+const compiled = new Map<number, ValidateFunction>();
+
+/** Returns the compiled validator of a format version, compiling it on first use. */
+export function schemaValidator(version: number): ValidateFunction {
+  let validate = compiled.get(version);
+  if (!validate) {
+    const schema = SCHEMAS[version];
+    if (!schema) throw new RangeError(`no schema for version ${version}`);
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    addFormats(ajv);
+    validate = ajv.compile(schema);
+    compiled.set(version, validate);
+  }
+  return validate;
+}
+
+/** Validates plain data against a version's JSON Schema and returns every problem found. */
+export function schemaProblems(data: unknown, version: number): UnplacedProblem[] {
+  const validate = schemaValidator(version);
+  if (validate(data)) return [];
+  const problems: UnplacedProblem[] = [];
+  const seenValues = new Set<string>();
+  for (const error of validate.errors ?? []) {
+    // propertyNames failures are reported by the phase invariants (unknown-phase) instead.
+    if (error.keyword === 'propertyNames' || 'propertyName' in error) continue;
+    const problem = describe(error);
+    if (!problem.atKey && problem.code !== 'schema-required') {
+      if (seenValues.has(problem.pointer)) continue;
+      seenValues.add(problem.pointer);
+    }
+    problems.push(problem);
+  }
+  return problems;
+}
+
+const PATTERN_HINTS: Record<string, string> = {
+  '^-?[0-9]+$': 'an integer (e.g. 51846, or the legacy quoted "51846")',
+  '^[0-9]+$': 'a string of digits (e.g. "012345678901")',
+  '^\\{\\}$': 'a map of VMs (or the legacy string "{}")',
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?':
+    'a date and time such as 2025-07-19 14:36:43 +08 or 2025-12-03T09:12:44Z',
+  '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$': 'an IPv4 network in CIDR notation, e.g. 172.24.24.0/24',
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$':
+    'an RFC 3339 UTC timestamp such as 2025-12-03T09:12:44Z',
+  '^([0-9]{8}T[0-9]{6}Z-[a-z0-9]{4,16}|migrated-[0-9]{8}T[0-9]{6}Z)$':
+    'a run id such as 20251203T091244Z-3f9a1c or migrated-20251203T091244Z',
+  '^[0-9a-f]{64}$': '64 lowercase hex digits (a sha256)',
+};
+
+const TYPE_NAMES: Record<string, string> = {
+  boolean: 'a boolean (true or false)',
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'null',
+};
+
+/** Quotes a value for a message: JSON, shortened; private keys are never quoted. */
+export function quote(value: unknown, pointer = ''): string {
+  if (/\/private_key$/.test(pointer)) return '<redacted>';
+  if (value === undefined) return 'nothing';
+  if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'a list' : 'a mapping';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}..."` : text;
+}
+
+/** Dotted name of a JSON pointer for messages, e.g. `config.wireguard_port`; `(root)` for ''. */
+export function dotted(pointer: string): string {
+  const segments = pointerSegments(pointer);
+  return segments.length === 0 ? 'the top level' : segments.join('.');
+}
+
+function describe(error: ErrorObject): UnplacedProblem {
+  const at = error.instancePath;
+  const name = dotted(at);
+  const value = quote(error.data, at);
+  const base = { severity: 'error' as const, pointer: at };
+  switch (error.keyword) {
+    case 'required': {
+      const key = String(error.params.missingProperty);
+      return {
+        ...base,
+        code: 'schema-required',
+        pointer: `${at}/${key}`,
+        message: `${at === '' ? 'the top level' : name} has no "${key}"; add it (it is required)`,
+      };
+    }
+    case 'additionalProperties': {
+      const key = String(error.params.additionalProperty);
+      const allowed = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {});
+      const list = allowed.length > 12 ? `${allowed.slice(0, 12).join(', ')}, ...` : allowed.join(', ');
+      return {
+        ...base,
+        code: 'schema-unknown-key',
+        pointer: `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        atKey: true,
+        message: `unknown key "${key}" in ${name}; allowed: ${list || 'none'}${at === '' ? ' (keep other data under unrecognized)' : ''}`,
+      };
+    }
+    case 'type': {
+      const types = String(error.params.type)
+        .split(',')
+        .map((t) => TYPE_NAMES[t] ?? t);
+      return { ...base, code: 'schema-type', message: `${name} is ${value}, expected ${types.join(' or ')}` };
+    }
+    case 'enum': {
+      const allowed = (error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      return { ...base, code: 'schema-enum', message: `${name} is ${value}, allowed: ${allowed}` };
+    }
+    case 'const':
+      return {
+        ...base,
+        code: 'schema-const',
+        message: `${name} is ${value}, must be ${JSON.stringify(error.params.allowedValue)}`,
+      };
+    case 'pattern': {
+      const pattern = String(error.params.pattern);
+      const hint = PATTERN_HINTS[pattern] ?? `a string matching ${pattern}`;
+      return { ...base, code: 'schema-pattern', message: `${name} is ${value}, expected ${hint}` };
+    }
+    case 'format':
+      return {
+        ...base,
+        code: 'schema-format',
+        message: `${name} is ${value}, expected a valid ${String(error.params.format)} such as 2025-12-03T09:12:44Z`,
+      };
+    case 'minimum':
+    case 'maximum':
+      return {
+        ...base,
+        code: `schema-${error.keyword}`,
+        message: `${name} is ${value}, must be ${error.keyword === 'minimum' ? '>=' : '<='} ${String(error.params.limit)}`,
+      };
+    case 'minLength':
+      return { ...base, code: 'schema-min-length', message: `${name} is ${value}, must not be empty` };
+    default:
+      return {
+        ...base,
+        code: `schema-${error.keyword}`,
+        message: `${name} is ${value}: ${error.message ?? 'invalid'}`,
+      };
+  }
+}
