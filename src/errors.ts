@@ -71,10 +71,13 @@ export class UsageError extends StateError {
   }
 }
 
-/** Formats an error as the CLI prints it: `FILE[:LINE:COL]: error: MESSAGE [code]`. */
+/**
+ * Formats an error as the CLI prints it, always on one line: `FILE[:LINE:COL]: error: MESSAGE [code]`
+ * (line breaks in a message, e.g. one of yargs' multi-line errors, are folded into spaces).
+ */
 export function formatStateError(error: StateError): string {
   const where = error.file
     ? `${error.file}${error.position ? `:${error.position.line}:${error.position.col}` : ''}: `
     : '';
-  return `${where}error: ${error.message} [${error.code}]`;
+  return `${where}error: ${error.message.replace(/\s*[\r\n]+\s*/g, ' ')} [${error.code}]`;
 }

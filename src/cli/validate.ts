@@ -63,7 +63,8 @@ export async function validateFile(
     };
   } catch (error) {
     if (!(error instanceof StateError)) throw error;
-    error.file ??= file;
+    // Messages name the file as it was given, not the path it was resolved to.
+    error.file = file;
     return {
       file,
       version: null,

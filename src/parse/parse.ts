@@ -1,4 +1,4 @@
-import { type Document, isMap, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import { ExitCode, ReadError, StateError, VersionError } from '../errors.js';
 import { LATEST_VERSION } from '../version.js';
 import { textPosition } from './decode.js';
@@ -47,7 +47,7 @@ export function parseState(text: string, file?: string): ParsedState {
     keepSourceTokens: false,
   });
   const first = doc.errors[0];
-  if (first) throw yamlError(first, text, file);
+  if (first) throw yamlError(first, doc, text, file);
 
   let data: unknown;
   try {
@@ -101,7 +101,8 @@ export function detectVersion(parsed: ParsedState): number {
     throw new NotAStateError(
       'not-a-state-file',
       `is not a deployment state: no ${missing.join(' and no ')}${looksLike}; pass state/deployment-state.yaml`,
-      { file, position: { line: 1, col: 1 } },
+      // At the top-level mapping (after any leading comments), where a missing key would go.
+      { file, position: parsed.lineCounter.linePos(parsed.doc.contents?.range?.[0] ?? 0) },
     );
   }
   if (raw === undefined) return 1;
@@ -136,13 +137,38 @@ export function keyPosition(parsed: ParsedState, key: string): { line: number; c
   return { line: 1, col: 1 };
 }
 
-function yamlError(error: YAMLError, text: string, file: string | undefined): ReadError {
-  const position = textPosition(text, error.pos[0]);
+function yamlError(
+  error: YAMLError,
+  doc: Document.Parsed,
+  text: string,
+  file: string | undefined,
+): ReadError {
+  // An error at the indentation of a line (e.g. BAD_INDENT) is reported where the item starts.
+  let offset = error.pos[0];
+  let reason = error.message.split('\n', 1)[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? error.code;
+  let fix = 'fix the syntax at this line';
+  // `key: 1` followed by an over-indented `  other: 2` makes the library report the value `1` as a
+  // multi-line key; point at the over-indented key instead and say what is wrong.
+  const multiline = doc.errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY' && e.pos[0] === error.pos[0]);
+  const lastBreak = multiline ? text.lastIndexOf('\n', multiline.pos[1] - 1) : -1;
+  if (multiline && lastBreak >= error.pos[0]) {
+    if (error.code === 'BLOCK_AS_IMPLICIT_KEY') {
+      offset = lastBreak + 1;
+      reason = 'this key is indented more than the key before it';
+      fix = 'align it with the other keys of its mapping';
+    } else {
+      reason = "this line has no ': ' after its key, so it runs into the next line";
+      fix = 'write KEY: VALUE';
+    }
+  }
+  while (text[offset] === ' ') offset++;
+  const position = textPosition(text, offset);
   if (error.code === 'DUPLICATE_KEY') {
-    const key = text.slice(error.pos[0], error.pos[1]).split(/[:\n]/, 1)[0]?.trim() ?? '';
+    // The error's range covers only the key's first character: take the key from the document.
+    const key = duplicateKeyAt(doc, error.pos[0]) ?? text.slice(error.pos[0]).split(/[:\n]/, 1)[0]?.trim();
     return new ReadError(
       'duplicate-key',
-      `duplicate key ${JSON.stringify(key)} in the same mapping; keep one of them and delete the other`,
+      `duplicate key ${JSON.stringify(key ?? '')} in the same mapping; keep one of them and delete the other`,
       { file, position, cause: error },
     );
   }
@@ -153,12 +179,27 @@ function yamlError(error: YAMLError, text: string, file: string | undefined): Re
       { file, position, cause: error },
     );
   }
-  const reason = error.message.split('\n', 1)[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? error.code;
-  return new ReadError('yaml-syntax', `is not valid YAML: ${reason}; fix the syntax at this line`, {
+  return new ReadError('yaml-syntax', `is not valid YAML: ${reason}; ${fix}`, {
     file,
     position,
     cause: error,
   });
+}
+
+// The key of the pair whose key starts at `offset`, as text.
+function duplicateKeyAt(doc: Document.Parsed, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key as { value?: unknown; range?: [number, number, number] } | null;
+      if (key?.range?.[0] === offset) {
+        found = isScalar(key) ? String(key.value) : String(key);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function firstAlias(

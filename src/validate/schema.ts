@@ -113,10 +113,15 @@ function describe(error: ErrorObject): UnplacedProblem {
       };
     }
     case 'type': {
-      const types = String(error.params.type)
-        .split(',')
-        .map((t) => TYPE_NAMES[t] ?? t);
-      return { ...base, code: 'schema-type', message: `${name} is ${value}, expected ${types.join(' or ')}` };
+      // A type union with a pattern (e.g. an integer or a quoted integer) is described by the pattern's
+      // hint: "an integer or a string" would wrongly suggest that any string is allowed.
+      const pattern = (error.parentSchema as { pattern?: string } | undefined)?.pattern;
+      const hint = pattern === undefined ? undefined : PATTERN_HINTS[pattern];
+      const typeList = String(error.params.type).split(',');
+      const types = typeList.map((t) => TYPE_NAMES[t] ?? t);
+      const expected =
+        hint === undefined ? types.join(' or ') : `${hint}${typeList.includes('null') ? ' or null' : ''}`;
+      return { ...base, code: 'schema-type', message: `${name} is ${value}, expected ${expected}` };
     }
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');

@@ -1,0 +1,135 @@
+import { type Document, isMap, isScalar, YAMLMap } from 'yaml';
+import { ChangeLog } from '../../src/migrate/changes.js';
+import { findPair, keysAt, type Path, rootMap, scalarAt, valueAt } from '../../src/migrate/doc.js';
+import type { MigrationStep } from '../../src/migrate/types.js';
+
+/** Top-level v1 keys that hold booleans (written as "true"/"false" strings by E0 scripts). */
+export const V1_BOOLEAN_KEYS = [
+  'wg_keys_generated',
+  'wg_laptop_config_created',
+  'wg_vpn_connected',
+  'k0s_config_generated',
+  'k0s_cluster_deployed',
+  'k0rdent_installed',
+  'k0rdent_ready',
+  'k0rdent_ready_partial',
+  'network_validation_failed',
+  'azure_csi_installed',
+  'kof_mothership_installed',
+  'kof_regional_installed',
+  'kof_child_installed',
+  'aws_credentials_configured',
+  'deployment_flags_kof',
+  'deployment_flags_azure_children',
+] as const;
+
+const FLAG_NAMES = ['azure_children', 'kof'] as const;
+
+/** Reads a legacy boolean: true/false or "true"/"false"; undefined otherwise. */
+function legacyBool(value: unknown): boolean | undefined {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return undefined;
+}
+
+/**
+ * Step 1: folds the flat deployment_flags_* keys into deployment_flags (the map wins), infers
+ * flags for files that record none, and turns legacy strings into real types.
+ */
+export const normalizeV1: MigrationStep = {
+  id: 'normalize-v1',
+  description:
+    'Fold flat deployment_flags_* into deployment_flags (the map wins), infer missing flags, and turn legacy "true"/"false" strings and quoted counts into real types',
+  from: '1',
+  to: '1.1',
+  apply(doc: Document, context) {
+    const log = new ChangeLog(doc, this.id);
+    const root = rootMap(doc);
+
+    const retypeBool = (path: Path) => {
+      const node = scalarAt(doc, path);
+      if (node && typeof node.value === 'string') {
+        const value = legacyBool(node.value);
+        if (value === undefined) return;
+        const before = node.value;
+        node.value = value;
+        node.type = 'PLAIN';
+        log.record(
+          'retype',
+          path,
+          path,
+          value,
+          `legacy string ${JSON.stringify(before)} is the boolean ${value}`,
+        );
+      }
+    };
+    const retypeInt = (path: Path) => {
+      const node = scalarAt(doc, path);
+      if (node && typeof node.value === 'string' && /^-?\d+$/.test(node.value)) {
+        const before = node.value;
+        node.value = Number(before);
+        node.type = 'PLAIN';
+        log.record(
+          'retype',
+          path,
+          path,
+          node.value,
+          `quoted integer ${JSON.stringify(before)} is the integer ${before}`,
+        );
+      }
+    };
+
+    for (const key of V1_BOOLEAN_KEYS) retypeBool([key]);
+    for (const key of ['controller_count', 'worker_count', 'wireguard_port']) retypeInt(['config', key]);
+    for (const host of keysAt(doc, ['wireguard_peers']))
+      retypeBool(['wireguard_peers', host, 'keys_generated']);
+    for (const flag of FLAG_NAMES) retypeBool(['deployment_flags', flag]);
+
+    const vmStates = findPair(root, 'vm_states');
+    if (vmStates && isScalar(vmStates.value) && vmStates.value.value === '{}') {
+      const empty = new YAMLMap();
+      empty.flow = true;
+      empty.comment = vmStates.value.comment;
+      vmStates.value = empty;
+      log.record('retype', ['vm_states'], ['vm_states'], {}, "E0 wrote the empty map as the string '{}'");
+    }
+
+    // Flags: the map wins, then the flat key, then what the file shows installed.
+    const map = valueAt(doc, ['deployment_flags']);
+    const mapFlags = map !== null && typeof map === 'object' ? (map as Record<string, unknown>) : undefined;
+    const installed = (key: string) => legacyBool(valueAt(doc, [key])) === true;
+    const kofInstalled = keysAt(doc, [])
+      .filter((key) => /^kof_.*_installed$/.test(key) || key === 'azure_csi_installed')
+      .some(installed);
+    for (const flag of FLAG_NAMES) {
+      const fromMap = legacyBool(mapFlags?.[flag]);
+      const flat = legacyBool(valueAt(doc, [`deployment_flags_${flag}`]));
+      if (fromMap !== undefined) {
+        if (flat !== undefined && flat !== fromMap) {
+          context.warn(
+            'flag-conflict',
+            `deployment_flags.${flag}`,
+            `deployment_flags_${flag} is ${flat} but deployment_flags.${flag} is ${fromMap}; the map wins (the scripts read only the map)`,
+          );
+        }
+        continue;
+      }
+      if (!isMap(findPair(root, 'deployment_flags')?.value)) {
+        log.set(['deployment_flags'], {}, 'v2 records the optional-component flags in one map');
+      }
+      if (flat !== undefined) {
+        log.set(['deployment_flags', flag], flat, `folded from the flat key deployment_flags_${flag}`);
+      } else {
+        const inferred = flag === 'kof' ? kofInstalled : false;
+        log.set(
+          ['deployment_flags', flag],
+          inferred,
+          flag === 'kof'
+            ? `inferred: the file records no KOF flag, and ${inferred ? 'shows a KOF component installed' : 'shows no KOF component installed'}`
+            : 'inferred: the file records no azure_children flag (before E2 there were no Azure child clusters)',
+        );
+      }
+    }
+    return log.changes;
+  },
+};

@@ -1,0 +1,63 @@
+import type { Document } from 'yaml';
+import { ChangeLog } from '../../src/migrate/changes.js';
+import { keysAt, valueAt } from '../../src/migrate/doc.js';
+import { toUtc } from '../../src/migrate/times.js';
+import type { MigrationStep } from '../../src/migrate/types.js';
+
+const OUTPUTS = ['infrastructure_facts', 'outputs'] as const;
+
+/**
+ * Step 2: moves the infrastructure facts (resource group, network and SSH key status, VM states)
+ * into infrastructure_facts.outputs, marked as migrated and stale until Terraform confirms them.
+ */
+export const infraToTerraformCache: MigrationStep = {
+  id: 'infra-to-terraform-cache',
+  description:
+    'Move azure_*_status and vm_states into the Terraform cache (infrastructure_facts.outputs), marked migrated_v1 and stale',
+  from: '1.1',
+  to: '1.2',
+  apply(doc: Document) {
+    const log = new ChangeLog(doc, this.id);
+    const reason = 'Terraform owns infrastructure facts; kept as a stale cache until the next infra sync';
+    const lastUpdated = valueAt(doc, ['last_updated']);
+
+    log.set(['terraform_state_path'], null, 'not known until the first Terraform sync');
+    log.set(['terraform_backend'], null, 'not known until the first Terraform sync');
+    log.set(['terraform_version'], null, 'not known until the first Terraform sync');
+    log.set(['last_terraform_sync'], null, 'Terraform was never synced into this file');
+    log.set(
+      ['infrastructure_facts', 'source'],
+      'migrated_v1',
+      'these facts come from the v1 file, not Terraform',
+    );
+    log.set(
+      ['infrastructure_facts', 'cache_timestamp'],
+      typeof lastUpdated === 'string' ? (toUtc(lastUpdated) ?? lastUpdated) : null,
+      'the v1 file was last written then',
+    );
+    log.set(['infrastructure_facts', 'terraform_state_checksum'], null, 'no Terraform state was read');
+    log.set(['infrastructure_facts', 'stale'], true, 'not confirmed by Terraform yet: run infra sync');
+    log.set([...OUTPUTS], {}, 'cache of Terraform outputs');
+
+    const resourceGroup = valueAt(doc, ['config', 'resource_group']);
+    if (valueAt(doc, ['azure_rg_status']) !== undefined || resourceGroup !== undefined) {
+      if (typeof resourceGroup === 'string') {
+        log.set([...OUTPUTS, 'resource_group', 'name'], resourceGroup, 'copied from config.resource_group');
+      }
+      log.move(['azure_rg_status'], [...OUTPUTS, 'resource_group', 'status'], reason);
+    }
+    log.move(['azure_network_status'], [...OUTPUTS, 'network', 'status'], reason);
+    log.move(['azure_ssh_key_status'], [...OUTPUTS, 'ssh_key', 'status'], reason);
+
+    if (log.move(['vm_states'], [...OUTPUTS, 'vm_details'], reason)) {
+      for (const vm of keysAt(doc, [...OUTPUTS, 'vm_details'])) {
+        log.move(
+          [...OUTPUTS, 'vm_details', vm, 'state'],
+          [...OUTPUTS, 'vm_details', vm, 'provisioning_state'],
+          'renamed after the Azure field it holds',
+        );
+      }
+    }
+    return log.changes;
+  },
+};

@@ -1,0 +1,111 @@
+import { stat } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { decodeStateBytes } from '../parse/decode.js';
+import { detectVersion, parseState } from '../parse/parse.js';
+import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
+import { buildReport, type MigrationReport } from '../report/report.js';
+import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
+import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
+import { archiveState } from '../write/backup.js';
+import { appendEvent } from '../write/events.js';
+import { acquireLock } from '../write/lock.js';
+import { migrateParsed, sha256 } from './engine.js';
+
+/** Options of {@link migrateFile}. */
+export interface MigrateFileOptions {
+  /** The migration time (pinned in tests). */
+  now: Date;
+  /** Report without writing anything. */
+  dryRun?: boolean;
+  /** How long to wait for another writer's lock, in ms. */
+  lockTimeoutMs?: number;
+  /** Size cap for the state file. */
+  maxBytes?: number;
+  /** The file's name in messages and reports (default: the path). */
+  displayName?: string;
+  /** Folder that relative paths in messages are shown against. */
+  cwd?: string;
+}
+
+/** What {@link migrateFile} did. */
+export interface MigrateFileResult {
+  /** `current`: already the latest version; `migrated`: written; `dry-run`: reported only. */
+  status: 'current' | 'migrated' | 'dry-run';
+  fromVersion: number;
+  report: MigrationReport | undefined;
+  /** The backup folder (apply only). */
+  backup: string | undefined;
+  /** Whether a state_migrated event was appended to deployment-events.yaml. */
+  eventAppended: boolean;
+}
+
+/**
+ * Migrates a state file on disk. Dry run: reads and reports, writes nothing. Apply: under the
+ * file's lock, re-reads the file, backs the original up to old_deployments/, writes the new file
+ * atomically with the original mode, and appends a state_migrated event. Nothing is written
+ * when any check fails.
+ */
+export async function migrateFile(file: string, options: MigrateFileOptions): Promise<MigrateFileResult> {
+  const name = options.displayName ?? file;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (options.dryRun) return migrateOnce(file, name, options, maxBytes, false);
+  const target = await resolveTarget(file);
+  const lock = await acquireLock(target, {
+    timeoutMs: options.lockTimeoutMs,
+    command: 'k0rdent-state migrate',
+  }).catch((error) => {
+    error.file = name;
+    throw error;
+  });
+  try {
+    await removeLeftovers(target);
+    return await migrateOnce(target, name, options, maxBytes, true);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function migrateOnce(
+  file: string,
+  name: string,
+  options: MigrateFileOptions,
+  maxBytes: number,
+  apply: boolean,
+): Promise<MigrateFileResult> {
+  const bytes = await readStateBytes(file, { maxBytes }).catch((error) => {
+    error.file = name;
+    throw error;
+  });
+  const decoded = decodeStateBytes(bytes, name);
+  const parsed = parseState(decoded.text, name);
+  const fromVersion = detectVersion(parsed);
+  if (fromVersion === LATEST_VERSION) {
+    return { status: 'current', fromVersion, report: undefined, backup: undefined, eventAppended: false };
+  }
+  const originalText = decoded.text;
+  const result = migrateParsed(parsed, decoded, {
+    now: options.now,
+    inputSha256: sha256(bytes),
+    toolVersion: TOOL_VERSION,
+  });
+  if (!apply) {
+    const report = buildReport(name, originalText, result, { applied: false, now: options.now });
+    return { status: 'dry-run', fromVersion, report, backup: undefined, eventAppended: false };
+  }
+  const mode = (await stat(file)).mode & 0o7777;
+  const deploymentId = String(parsed.data.deployment_id);
+  const backup = await archiveState(file, deploymentId, 'migration', options.now, name);
+  await writeAtomic(file, result.text, mode);
+  const shownBackup = options.cwd ? relative(options.cwd, backup) || backup : backup;
+  const event = await appendEvent(file, {
+    timestamp: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    action: 'state_migrated',
+    message: `deployment-state.yaml migrated from v${fromVersion} to v${LATEST_VERSION} by k0rdent-state ${TOOL_VERSION}; original in ${shownBackup}`,
+  }).catch(() => ({ appended: false }));
+  const report = buildReport(name, originalText, result, {
+    applied: true,
+    now: options.now,
+    backup: shownBackup,
+  });
+  return { status: 'migrated', fromVersion, report, backup, eventAppended: event.appended };
+}

@@ -1,0 +1,77 @@
+import { type Document, isScalar } from 'yaml';
+import {
+  dottedPath,
+  findPair,
+  mapAt,
+  type Path,
+  putPair,
+  redact,
+  setValue,
+  takePair,
+  valueAt,
+} from './doc.js';
+import type { Change, ChangeOp } from './types.js';
+
+/**
+ * Records the changes of one step and performs the common edits (move, set, prune) on the
+ * Document so that what is done and what is reported cannot disagree.
+ */
+export class ChangeLog {
+  readonly changes: Change[] = [];
+
+  constructor(
+    private readonly doc: Document,
+    private readonly step: string,
+  ) {}
+
+  /** Records a change; the value is redacted by the last segment of its path. */
+  record(op: ChangeOp, from: Path | null, to: Path | null, value: unknown, reason: string): void {
+    const last = String((to ?? from ?? []).at(-1) ?? '');
+    this.changes.push({
+      step: this.step,
+      op,
+      from: from === null ? null : dottedPath(from),
+      to: to === null ? null : dottedPath(to),
+      value: redact(value, last),
+      reason,
+    });
+  }
+
+  /** Moves the value at `from` to `to` (keeping its node and comments); false when absent. */
+  move(from: Path, to: Path, reason: string): boolean {
+    const parent = from.slice(0, -1);
+    if (dottedPath(parent) === dottedPath(to.slice(0, -1))) {
+      // A rename within one mapping keeps the key's place.
+      const map = mapAt(this.doc, parent);
+      const pair = map ? findPair(map, String(from.at(-1))) : undefined;
+      if (!pair || !isScalar(pair.key)) return false;
+      pair.key.value = String(to.at(-1));
+      this.record('move', from, to, pair.value === null ? null : pair.value.toJSON(), reason);
+      return true;
+    }
+    const pair = takePair(this.doc, parent, String(from.at(-1)));
+    if (!pair) return false;
+    const value = pair.value === null ? null : (pair.value.toJSON() as unknown);
+    putPair(this.doc, to.slice(0, -1), String(to.at(-1)), pair);
+    this.record('move', from, to, value, reason);
+    return true;
+  }
+
+  /**
+   * Sets a value that did not exist (`add`) or replaces one (`set`). `copiedFrom` names the
+   * place a copied value comes from.
+   */
+  set(path: Path, value: unknown, reason: string, copiedFrom?: Path): void {
+    const existed = valueAt(this.doc, path) !== undefined;
+    setValue(this.doc, path, value);
+    this.record(existed ? 'set' : 'add', copiedFrom ?? (existed ? path : null), path, value, reason);
+  }
+
+  /** Removes the value at `path` and reports it with its value; false when absent. */
+  prune(path: Path, reason: string): boolean {
+    const pair = takePair(this.doc, path.slice(0, -1), String(path.at(-1)));
+    if (!pair) return false;
+    this.record('prune', path, null, pair.value === null ? null : pair.value.toJSON(), reason);
+    return true;
+  }
+}

@@ -1,0 +1,147 @@
+import { type Document, isMap, isPair, isScalar, isSeq, type Node, type Pair, Scalar, YAMLMap } from 'yaml';
+
+/**
+ * Helpers that edit a YAML Document in place while keeping the nodes (and so their comments
+ * and styles) of every value they move.
+ */
+
+/** A dotted path split in segments: `a.b` → [`a`, `b`]. */
+export type Path = readonly (string | number)[];
+
+/** Dotted form of a path for reports. */
+export function dottedPath(path: Path): string {
+  return path.map(String).join('.');
+}
+
+/** The root mapping of a document (migrations only run on documents whose root is a mapping). */
+export function rootMap(doc: Document): YAMLMap {
+  if (!isMap(doc.contents)) throw new TypeError('document root is not a mapping');
+  return doc.contents;
+}
+
+/** The pair of `key` in a mapping. */
+export function findPair(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined {
+  return map.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === key) as
+    | Pair<Node, Node | null>
+    | undefined;
+}
+
+/** The mapping at `path`, or undefined when something on the way is not a mapping. */
+export function mapAt(doc: Document, path: Path): YAMLMap | undefined {
+  const node = path.length === 0 ? doc.contents : doc.getIn(path, true);
+  return isMap(node) ? node : undefined;
+}
+
+/**
+ * The mapping at `path`, created (block style, empty) where missing. Numeric segments index
+ * into sequences, which must already hold a mapping at that index.
+ */
+export function ensureMap(doc: Document, path: Path): YAMLMap {
+  let node: unknown = rootMap(doc);
+  for (const [index, segment] of path.entries()) {
+    if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      if (!isMap(node)) throw new TypeError(`no mapping at index ${segment}`);
+      continue;
+    }
+    if (!isMap(node)) throw new TypeError(`cannot descend into ${String(segment)}`);
+    const pair = findPair(node, String(segment));
+    if (pair && (isMap(pair.value) || (isSeq(pair.value) && typeof path[index + 1] === 'number'))) {
+      node = pair.value;
+      continue;
+    }
+    const created = new YAMLMap();
+    if (pair) pair.value = created;
+    else node.items.push(doc.createPair(String(segment), created) as Pair<unknown, unknown>);
+    node = created;
+  }
+  if (!isMap(node)) throw new TypeError('path does not end at a mapping');
+  return node;
+}
+
+/** Removes `key` from the mapping at `path` and returns its pair (node, comments and all). */
+export function takePair(doc: Document, path: Path, key: string): Pair<Node, Node | null> | undefined {
+  const map = mapAt(doc, path);
+  if (!map) return undefined;
+  const pair = findPair(map, key);
+  if (pair) map.items.splice(map.items.indexOf(pair as Pair<unknown, unknown>), 1);
+  return pair;
+}
+
+/**
+ * Puts a pair into the mapping at `path` under `key` (renaming its key node, so a comment on the
+ * key travels with it). Replaces an existing pair of the same key.
+ */
+export function putPair(doc: Document, path: Path, key: string, pair: Pair<Node, Node | null>): void {
+  const map = ensureMap(doc, path);
+  if (isScalar(pair.key)) pair.key.value = key;
+  else pair.key = doc.createNode(key) as Node;
+  const existing = findPair(map, key);
+  if (existing)
+    map.items.splice(
+      map.items.indexOf(existing as Pair<unknown, unknown>),
+      1,
+      pair as Pair<unknown, unknown>,
+    );
+  else map.items.push(pair as Pair<unknown, unknown>);
+}
+
+/** Sets a plain value at `path` (creating parent maps); keeps the comment of a replaced scalar. */
+export function setValue(doc: Document, path: Path, value: unknown): void {
+  const parent = ensureMap(doc, path.slice(0, -1));
+  const key = String(path[path.length - 1]);
+  const pair = findPair(parent, key);
+  const node = doc.createNode(value) as Node;
+  if (pair) {
+    if (isScalar(pair.value) && isScalar(node)) {
+      node.comment = pair.value.comment;
+      node.commentBefore = pair.value.commentBefore;
+    }
+    pair.value = node;
+  } else {
+    parent.items.push(doc.createPair(key, node) as Pair<unknown, unknown>);
+  }
+}
+
+/**
+ * Changes a scalar's value in place (e.g. the legacy string "true" to the boolean true), keeping
+ * its comments; the quoting style is dropped so the new type is written plainly.
+ */
+export function retypeScalar(node: Scalar, value: unknown): void {
+  node.value = value;
+  node.type = typeof value === 'string' ? node.type : Scalar.PLAIN;
+}
+
+/** The plain value at a path (undefined when absent). */
+export function valueAt(doc: Document, path: Path): unknown {
+  const node = doc.getIn(path, true);
+  if (node === undefined || node === null) return node === null ? null : undefined;
+  if (isScalar(node)) return node.value;
+  if (isMap(node) || isSeq(node)) return node.toJSON();
+  return node;
+}
+
+/** The scalar node at a path, when there is one. */
+export function scalarAt(doc: Document, path: Path): Scalar | undefined {
+  const node = doc.getIn(path, true);
+  return isScalar(node) ? node : undefined;
+}
+
+/** Keys of the mapping at `path`, in document order. */
+export function keysAt(doc: Document, path: Path): string[] {
+  const map = mapAt(doc, path);
+  if (!map) return [];
+  return map.items.filter((item) => isScalar(item.key)).map((item) => String((item.key as Scalar).value));
+}
+
+/** Replaces secret values (`private_key`, anything under a sensitive marker) with `<redacted>`. */
+export function redact(value: unknown, key = ''): unknown {
+  if (key === 'private_key' && value !== null && value !== undefined) return '<redacted>';
+  if (Array.isArray(value)) return value.map((item) => redact(item));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redact(v, k)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import type { Document } from 'yaml';
+import { CHAINS } from '../../migrations/index.js';
+import { ExitCode, StateError } from '../errors.js';
+import type { DecodedText } from '../parse/decode.js';
+import { detectVersion, type ParsedState, parseState } from '../parse/parse.js';
+import { pointerSegments } from '../validate/positions.js';
+import type { Problem } from '../validate/problem.js';
+import { dotted } from '../validate/schema.js';
+import { validateParsed } from '../validate/validate.js';
+import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
+import type { Change, MigrationChain, StepContext, StepWarning } from './types.js';
+
+/** Options of {@link migrateParsed}. */
+export interface MigrateOptions {
+  /** The migration time; pin it for reproducible output. */
+  now: Date;
+  /** sha256 (hex) of the input bytes; computed from the text when omitted. */
+  inputSha256?: string;
+  /** Tool version recorded in migrations_applied (default: this package's version). */
+  toolVersion?: string;
+}
+
+/** The outcome of migrating one document. */
+export interface MigrationResult {
+  /** False when the file was already the latest version (nothing to do). */
+  changed: boolean;
+  fromVersion: number;
+  toVersion: number;
+  /** The chains applied, in order. */
+  chains: MigrationChain[];
+  /** Every change, in the order the steps made them. */
+  changes: Change[];
+  /** Data-quality remarks: step warnings and the v2 warnings of the result. */
+  warnings: StepWarning[];
+  /** Warnings of the result placed in the new text. */
+  problems: Problem[];
+  /** The new file's text (line endings and byte-order mark as the input had them). */
+  text: string;
+  /** sha256 (hex) of the input. */
+  inputSha256: string;
+}
+
+/** Migration was refused or failed; nothing was written (exit 1). */
+export class MigrationError extends StateError {
+  /** Every problem that stopped the migration, placed in the file they are about. */
+  readonly problems: Problem[];
+  /** The step that failed, when one did. */
+  readonly step: string | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    options: {
+      file?: string;
+      problems?: Problem[];
+      step?: string;
+      position?: { line: number; col: number };
+      cause?: unknown;
+    },
+  ) {
+    super(code, message, { ...options, exitCode: ExitCode.invalid });
+    this.problems = options.problems ?? [];
+    this.step = options.step;
+  }
+}
+
+/** Formatting of written YAML: keeps flow maps compact as yq writes them, never folds lines. */
+export const YAML_OUTPUT_OPTIONS = {
+  lineWidth: 0,
+  flowCollectionPadding: false,
+  defaultStringType: 'QUOTE_DOUBLE',
+  defaultKeyType: 'PLAIN',
+} as const;
+
+/** Serialises a Document the way this tool writes state files. */
+export function serialize(doc: Document, encoding: Pick<DecodedText, 'eol' | 'bom'>): string {
+  let text = doc.toString(YAML_OUTPUT_OPTIONS);
+  if (encoding.eol === '\r\n') text = text.replace(/\r?\n/g, '\r\n');
+  return encoding.bom ? `\ufeff${text}` : text;
+}
+
+/** sha256 (hex) of bytes or text. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The chains that lead from `version` to the newest version, in order. */
+export function chainsFrom(version: number): MigrationChain[] {
+  const chains: MigrationChain[] = [];
+  let at = version;
+  while (at < LATEST_VERSION) {
+    const chain = CHAINS.find((candidate) => candidate.from === at);
+    if (!chain) throw new RangeError(`no migration chain from version ${at}`);
+    chains.push(chain);
+    at = chain.to;
+  }
+  return chains;
+}
+
+/**
+ * Migrates a parsed state file to the newest version, editing its Document in place. The
+ * input is validated against its own schema first and the result against the newest schema and
+ * the invariants last; if either fails a {@link MigrationError} names the step and the path.
+ */
+export function migrateParsed(
+  parsed: ParsedState,
+  encoding: DecodedText,
+  options: MigrateOptions,
+): MigrationResult {
+  const fromVersion = detectVersion(parsed);
+  const inputSha256 = options.inputSha256 ?? sha256(`${encoding.bom ? '\ufeff' : ''}${encoding.text}`);
+  const base = { fromVersion, toVersion: LATEST_VERSION, inputSha256 };
+  if (fromVersion === LATEST_VERSION) {
+    return {
+      ...base,
+      changed: false,
+      chains: [],
+      changes: [],
+      warnings: [],
+      problems: [],
+      text: parsed.text,
+    };
+  }
+
+  const input = validateParsed(parsed, { version: fromVersion });
+  const inputErrors = input.problems.filter((problem) => problem.severity === 'error');
+  if (inputErrors.length > 0) {
+    throw new MigrationError(
+      'input-invalid',
+      `cannot migrate: the file is not valid v${fromVersion} (${inputErrors.length} problem${inputErrors.length === 1 ? '' : 's'} listed above); fix them, then run migrate again`,
+      { file: parsed.file, problems: inputErrors },
+    );
+  }
+
+  const chains = chainsFrom(fromVersion);
+  const changes: Change[] = [];
+  const warnings: StepWarning[] = [];
+  for (const chain of chains) {
+    for (const step of chain.steps) {
+      const context: StepContext = {
+        now: options.now,
+        toolVersion: options.toolVersion ?? TOOL_VERSION,
+        inputSha256,
+        chainId: chain.id,
+        stepIds: chain.steps.map((s) => s.id),
+        warn: (code, path, message) => warnings.push({ step: step.id, code, path, message }),
+      };
+      try {
+        changes.push(...step.apply(parsed.doc, context));
+      } catch (error) {
+        throw new MigrationError(
+          'step-failed',
+          `cannot migrate: step ${step.id} failed (${(error as Error).message}); nothing was written: check the file with k0rdent-state validate`,
+          { file: parsed.file, step: step.id, cause: error },
+        );
+      }
+    }
+  }
+
+  const text = serialize(parsed.doc, encoding);
+  const output = parseState(text.replace(/^\ufeff/, ''), parsed.file);
+  const result = validateParsed(output, { version: LATEST_VERSION });
+  const outputErrors = result.problems.filter((problem) => problem.severity === 'error');
+  if (outputErrors.length > 0) {
+    const first = outputErrors[0] as Problem;
+    const step = stepFor(first.pointer, changes);
+    throw new MigrationError(
+      'output-invalid',
+      `cannot migrate: step ${step} produced an invalid v${LATEST_VERSION} file at ${dotted(first.pointer)} (${first.message}${outputErrors.length > 1 ? `; ${outputErrors.length - 1} more` : ''}); nothing was written: please report this`,
+      { file: parsed.file, step },
+    );
+  }
+  for (const problem of result.problems) {
+    warnings.push({
+      step: 'validate',
+      code: problem.code,
+      path: dotted(problem.pointer),
+      message: problem.message,
+    });
+  }
+  return { ...base, changed: true, chains, changes, warnings, problems: result.problems, text };
+}
+
+// The last step whose change wrote at or above the path; finalize-v2 when none did.
+function stepFor(pointer: string, changes: readonly Change[]): string {
+  const path = pointerSegments(pointer).join('.');
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const to = (changes[i] as Change).to;
+    if (to !== null && (path === to || path.startsWith(`${to}.`) || to.startsWith(`${path}.`))) {
+      return (changes[i] as Change).step;
+    }
+  }
+  return CHAINS.at(-1)?.steps.at(-1)?.id ?? 'unknown';
+}

@@ -1,0 +1,54 @@
+import type { MigrationResult } from '../migrate/engine.js';
+import type { Change, StepWarning } from '../migrate/types.js';
+import { secretSafeDiff } from './diff.js';
+
+/** Everything an operator reviews about one migration, secrets already masked. */
+export interface MigrationReport {
+  /** The state file, as named on the command line. */
+  file: string;
+  from_version: number;
+  to_version: number;
+  /** True when the file was rewritten; false for a dry run or a file already current. */
+  applied: boolean;
+  /** The migration time. */
+  migrated_at: string;
+  /** sha256 of the original bytes. */
+  input_sha256: string;
+  /** Where the original was copied to (apply only). */
+  backup: string | null;
+  /** The steps applied, in order, with how many changes each made. */
+  steps: Array<{ chain: string; id: string; description: string; changes: number }>;
+  changes: Change[];
+  warnings: StepWarning[];
+  /** Unified diff of the old and new text, private keys masked. */
+  diff: string;
+}
+
+/** Builds the report of a migration result. */
+export function buildReport(
+  file: string,
+  originalText: string,
+  result: MigrationResult,
+  options: { applied: boolean; now: Date; backup?: string | null },
+): MigrationReport {
+  return {
+    file,
+    from_version: result.fromVersion,
+    to_version: result.toVersion,
+    applied: options.applied,
+    migrated_at: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    input_sha256: result.inputSha256,
+    backup: options.backup ?? null,
+    steps: result.chains.flatMap((chain) =>
+      chain.steps.map((step) => ({
+        chain: chain.id,
+        id: step.id,
+        description: step.description,
+        changes: result.changes.filter((change) => change.step === step.id).length,
+      })),
+    ),
+    changes: result.changes,
+    warnings: result.warnings,
+    diff: result.changed ? secretSafeDiff(`a/${file}`, `b/${file}`, originalText, result.text) : '',
+  };
+}

@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type Document, isMap, isSeq, parseDocument } from 'yaml';
+import { writeAtomic } from './atomic.js';
+import { EVENTS_FILE } from './backup.js';
+
+/** One event appended to deployment-events.yaml. */
+export interface StateEvent {
+  timestamp: string;
+  action: string;
+  message: string;
+}
+
+/**
+ * Appends an event to `deployment-events.yaml` beside the state file when that file exists,
+ * as the deployer does (a top-level `events:` list, or a top-level list). Returns false, with
+ * the reason, when there is no events file or it has a shape this tool does not know: the
+ * event is then skipped rather than risking the log.
+ */
+export async function appendEvent(
+  stateFile: string,
+  event: StateEvent,
+): Promise<{ appended: boolean; reason?: string }> {
+  const path = join(dirname(stateFile), EVENTS_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return { appended: false, reason: 'no events file' };
+  }
+  const doc: Document = parseDocument(text, { version: '1.2' });
+  if (doc.errors.length > 0) return { appended: false, reason: `${EVENTS_FILE} is not valid YAML` };
+  const list = isSeq(doc.contents)
+    ? doc.contents
+    : isMap(doc.contents)
+      ? doc.contents.get('events', true)
+      : undefined;
+  const node = doc.createNode(event);
+  if (isSeq(list)) {
+    list.items.push(node);
+  } else if (isMap(doc.contents) && (list === undefined || list === null)) {
+    doc.contents.set('events', doc.createNode([event]));
+  } else if (doc.contents === null) {
+    doc.contents = doc.createNode({ events: [event] });
+  } else {
+    return { appended: false, reason: `${EVENTS_FILE} has no events list` };
+  }
+  const crlf = text.includes('\r\n');
+  let out = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  if (crlf) out = out.replace(/\n/g, '\r\n');
+  await writeAtomic(path, out);
+  return { appended: true };
+}
