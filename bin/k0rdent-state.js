@@ -1,4 +1,12 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+// `migrate --auto` runs at the start of every deployer script: decide the nothing-to-do case
+// before loading the YAML parser, the validator or yargs.
+import { fastAuto } from '../dist/src/cli/fast-auto.js';
 
-process.exitCode = await main();
+const quick = fastAuto(process.argv.slice(2), process.cwd());
+if (quick !== undefined) {
+  process.exitCode = quick;
+} else {
+  const { main } = await import('../dist/src/cli/main.js');
+  process.exitCode = await main();
+}

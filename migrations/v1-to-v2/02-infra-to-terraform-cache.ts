@@ -34,6 +34,7 @@ export const infraToTerraformCache: MigrationStep = {
       ['infrastructure_facts', 'cache_timestamp'],
       typeof lastUpdated === 'string' ? (toUtc(lastUpdated) ?? lastUpdated) : null,
       'the v1 file was last written then',
+      ['last_updated'],
     );
     log.set(['infrastructure_facts', 'terraform_state_checksum'], null, 'no Terraform state was read');
     log.set(['infrastructure_facts', 'stale'], true, 'not confirmed by Terraform yet: run infra sync');
@@ -42,7 +43,10 @@ export const infraToTerraformCache: MigrationStep = {
     const resourceGroup = valueAt(doc, ['config', 'resource_group']);
     if (valueAt(doc, ['azure_rg_status']) !== undefined || resourceGroup !== undefined) {
       if (typeof resourceGroup === 'string') {
-        log.set([...OUTPUTS, 'resource_group', 'name'], resourceGroup, 'copied from config.resource_group');
+        log.set([...OUTPUTS, 'resource_group', 'name'], resourceGroup, 'the resource group the status is about', [
+          'config',
+          'resource_group',
+        ]);
       }
       log.move(['azure_rg_status'], [...OUTPUTS, 'resource_group', 'status'], reason);
     }

@@ -1,0 +1,244 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHAINS } from '../migrations/index.js';
+import { type MigrationResult, migrateParsed } from '../src/migrate/engine.js';
+import type { Change } from '../src/migrate/types.js';
+import { decodeStateBytes } from '../src/parse/decode.js';
+import { parseState } from '../src/parse/parse.js';
+import { renderReport } from '../src/report/render.js';
+import { buildReport } from '../src/report/report.js';
+import { validateParsed } from '../src/validate/validate.js';
+import { LATEST_VERSION } from '../src/version.js';
+import { repoRoot } from './helpers.js';
+
+const NOW = new Date('2026-01-01T00:00:00Z');
+const UPDATE = process.env.UPDATE_FIXTURES === '1';
+const casesDir = join(repoRoot, 'fixtures', 'migrations');
+const v1Dir = join(repoRoot, 'fixtures', 'v1');
+
+function migrateText(bytes: Buffer, name: string): { result: MigrationResult; original: string } {
+  const decoded = decodeStateBytes(bytes, name);
+  const parsed = parseState(decoded.text, name);
+  return {
+    result: migrateParsed(parsed, decoded, { now: NOW, toolVersion: '0.0.0-test' }),
+    original: decoded.text,
+  };
+}
+
+describe('migration registry', () => {
+  const steps = CHAINS.flatMap((chain) => chain.steps);
+
+  it('registers every step file exactly once, in file-name order', () => {
+    for (const chain of CHAINS) {
+      const files = readdirSync(join(repoRoot, 'migrations', chain.id))
+        .filter((name) => name.endsWith('.ts'))
+        .sort();
+      expect(files.length).toBe(chain.steps.length);
+      files.forEach((file, index) => {
+        expect(file, `${file} is registered at position ${index}`).toBe(
+          `${String(index + 1).padStart(2, '0')}-${chain.steps[index]?.id}.ts`,
+        );
+      });
+    }
+  });
+
+  it('has unique step ids', () => {
+    const ids = steps.map((step) => step.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('chains stages without gaps from 1 to the newest schema', () => {
+    expect(CHAINS[0]?.from).toBe(1);
+    expect(CHAINS.at(-1)?.to).toBe(LATEST_VERSION);
+    const schemaVersions = readdirSync(join(repoRoot, 'schemas'))
+      .map((name) => /^deployment-state\.v(\d+)\.schema\.json$/.exec(name)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number);
+    expect(Math.max(...schemaVersions)).toBe(LATEST_VERSION);
+    for (const [index, chain] of CHAINS.entries()) {
+      if (index > 0) expect(chain.from).toBe(CHAINS[index - 1]?.to);
+      expect(chain.steps[0]?.from).toBe(String(chain.from));
+      expect(chain.steps.at(-1)?.to).toBe(String(chain.to));
+      for (let i = 1; i < chain.steps.length; i++) {
+        expect(chain.steps[i]?.from, `${chain.steps[i]?.id} starts where the step before ends`).toBe(
+          chain.steps[i - 1]?.to,
+        );
+      }
+    }
+  });
+
+  it('describes every step', () => {
+    for (const step of steps) expect(step.description.length).toBeGreaterThan(20);
+  });
+});
+
+describe('migration fixtures (input.yaml -> expected.yaml + report.json)', () => {
+  const cases = readdirSync(casesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+
+  it('has a case for every step', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(CHAINS.flatMap((chain) => chain.steps).length);
+  });
+
+  it.each(cases)('%s', (name) => {
+    const folder = join(casesDir, name);
+    const { result, original } = migrateText(readFileSync(join(folder, 'input.yaml')), 'input.yaml');
+    const report = buildReport('input.yaml', original, result, { applied: false, now: NOW });
+    const reportJson = `${JSON.stringify(report, null, 2)}\n`;
+    if (UPDATE) {
+      writeFileSync(join(folder, 'expected.yaml'), result.text);
+      writeFileSync(join(folder, 'report.json'), reportJson);
+    }
+    expect(result.text).toBe(readFileSync(join(folder, 'expected.yaml'), 'utf8'));
+    expect(reportJson).toBe(readFileSync(join(folder, 'report.json'), 'utf8'));
+  });
+});
+
+type Leaf = { path: string; value: unknown };
+
+function leaves(value: unknown, path: string[] = []): Leaf[] {
+  if (value !== null && typeof value === 'object') {
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [String(i), v] as const)
+      : Object.entries(value);
+    if (entries.length === 0) return [{ path: path.join('.'), value }];
+    return entries.flatMap(([key, child]) => leaves(child, [...path, key]));
+  }
+  return [{ path: path.join('.'), value }];
+}
+
+function getDotted(data: unknown, dotted: string): unknown {
+  // Keys of unrecognized may contain dots: match them greedily.
+  let node: unknown = data;
+  let rest = dotted;
+  while (rest !== '') {
+    if (node === null || typeof node !== 'object') return undefined;
+    const record = node as Record<string, unknown>;
+    const key = Object.keys(record)
+      .filter((k) => rest === k || rest.startsWith(`${k}.`))
+      .sort((a, b) => b.length - a.length)[0];
+    if (key === undefined) return undefined;
+    node = record[key];
+    rest = rest.slice(key.length + 1);
+  }
+  return node;
+}
+
+const covers = (prefix: string, path: string) => path === prefix || path.startsWith(`${prefix}.`);
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a !== null && typeof a === 'object')
+    return JSON.stringify(a) === JSON.stringify(b) || (b === '{}' && Object.keys(a).length === 0);
+  if (b !== null && typeof b === 'object') return sameValue(b, a);
+  return String(a) === String(b);
+}
+
+/** Follows one input leaf through the changes; returns why it is lost, or undefined when it is kept. */
+function lostReason(leaf: Leaf, changes: readonly Change[], output: unknown): string | undefined {
+  let at = leaf.path;
+  let expected: unknown = leaf.value;
+  for (const change of changes) {
+    if (change.op === 'prune' && change.from && covers(change.from, at)) return undefined;
+    if (change.op === 'move' && change.from && change.to && covers(change.from, at)) {
+      at = change.to + at.slice(change.from.length);
+    } else if (change.op === 'retype' && change.to === at) {
+      expected = change.value;
+    } else if (change.op === 'set' && change.to && covers(change.to, at)) {
+      const copied = changes.find((c) => c.op === 'add' && c.from && covers(c.from, at));
+      if (!copied) return `overwritten at ${at} by ${change.step} without a copy`;
+      return undefined;
+    }
+  }
+  const found = getDotted(output, at);
+  if (found === undefined) return `not found at ${at}`;
+  if (!sameValue(found, expected))
+    return `at ${at}: ${JSON.stringify(found)} instead of ${JSON.stringify(expected)}`;
+  return undefined;
+}
+
+describe.each(readdirSync(v1Dir).filter((name) => name.endsWith('.yaml')))('v1 fixture %s', (name) => {
+  const bytes = readFileSync(join(v1Dir, name));
+  const { result, original } = migrateText(bytes, name);
+  const output = parseState(result.text.replace(/^\ufeff/, ''), name);
+
+  it('migrates to schema-valid v2 that passes the invariants', () => {
+    expect(result.changed).toBe(true);
+    const validation = validateParsed(output);
+    expect(validation.version).toBe(2);
+    expect(validation.problems.filter((p) => p.severity === 'error')).toEqual([]);
+  });
+
+  it('migrating twice equals migrating once', () => {
+    const again = migrateText(Buffer.from(result.text), name).result;
+    expect(again.changed).toBe(false);
+    expect(again.text).toBe(result.text);
+  });
+
+  it('loses nothing: every input leaf is at its mapped place, in unrecognized, or pruned', () => {
+    const input = parseState(original, name).data;
+    const lost = leaves(input)
+      .map((leaf) => ({ leaf, reason: lostReason(leaf, result.changes, output.data) }))
+      .filter((entry) => entry.reason !== undefined)
+      .map((entry) => `${entry.leaf.path}: ${entry.reason}`);
+    expect(lost).toEqual([]);
+  });
+
+  it('never shows a private key in any report format or the diff', () => {
+    const secrets = [...original.matchAll(/private_key["']?\s*:\s*"?([A-Za-z0-9+/=]{20,})/g)].map(
+      (m) => m[1] as string,
+    );
+    const report = buildReport(name, original, result, { applied: false, now: NOW });
+    const rendered = ['text', 'json', 'markdown'].map((format) =>
+      renderReport(report, format as 'text' | 'json' | 'markdown', { color: format === 'text' }),
+    );
+    for (const secret of secrets) {
+      for (const text of rendered) expect(text).not.toContain(secret);
+    }
+    if (secrets.length > 0) expect(rendered[0]).toContain('<redacted>');
+  });
+});
+
+describe('the nothing-lost check itself', () => {
+  it('reports a value that vanished without a prune', () => {
+    expect(lostReason({ path: 'kof_mothership_version', value: '1.1.0' }, [], {})).toMatch(/not found/);
+  });
+
+  it('reports a value overwritten without a copy', () => {
+    const change: Change = {
+      step: 's',
+      op: 'set',
+      from: 'last_updated',
+      to: 'last_updated',
+      value: 'x',
+      reason: '',
+    };
+    expect(lostReason({ path: 'last_updated', value: 'y' }, [change], { last_updated: 'x' })).toMatch(
+      /overwritten/,
+    );
+  });
+
+  it('follows moves and accepts prunes', () => {
+    const move: Change = {
+      step: 's',
+      op: 'move',
+      from: 'wg_vpn_connected',
+      to: 'wireguard_config.vpn_connected',
+      value: true,
+      reason: '',
+    };
+    expect(
+      lostReason({ path: 'wg_vpn_connected', value: true }, [move], {
+        wireguard_config: { vpn_connected: true },
+      }),
+    ).toBeUndefined();
+    expect(
+      lostReason({ path: 'wg_vpn_connected', value: true }, [move], {
+        wireguard_config: { vpn_connected: false },
+      }),
+    ).toMatch(/instead of/);
+    const prune: Change = { step: 's', op: 'prune', from: 'kof_x', to: null, value: 1, reason: '' };
+    expect(lostReason({ path: 'kof_x', value: 1 }, [prune], {})).toBeUndefined();
+  });
+});
