@@ -43,10 +43,12 @@ export const infraToTerraformCache: MigrationStep = {
     const resourceGroup = valueAt(doc, ['config', 'resource_group']);
     if (valueAt(doc, ['azure_rg_status']) !== undefined || resourceGroup !== undefined) {
       if (typeof resourceGroup === 'string') {
-        log.set([...OUTPUTS, 'resource_group', 'name'], resourceGroup, 'the resource group the status is about', [
-          'config',
-          'resource_group',
-        ]);
+        log.set(
+          [...OUTPUTS, 'resource_group', 'name'],
+          resourceGroup,
+          'the resource group the status is about',
+          ['config', 'resource_group'],
+        );
       }
       log.move(['azure_rg_status'], [...OUTPUTS, 'resource_group', 'status'], reason);
     }
