@@ -5,6 +5,7 @@ import type { ReportFormat } from '../report/render.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliIO } from './io.js';
 import { migrateCommand, rollbackCommand } from './migrate.js';
+import { type StateCommandContext, stateCommand } from './state.js';
 import { validateCommand } from './validate.js';
 
 const DEFAULT_FILE = 'state/deployment-state.yaml';
@@ -92,7 +93,149 @@ function parser(io: CliIO): Argv {
         })
         .example('$0 rollback --dry-run', 'show which backup would be restored'),
     )
-    .demandCommand(1, 'name a command: validate, migrate or rollback')
+    .command('run <action>', 'Start or complete a deployment run', (y) =>
+      stateOptions(y)
+        .positional('action', { describe: 'what to do', choices: ['start', 'complete'] })
+        .option('kof', { describe: 'run start: enable KOF (true|false)', type: 'string' })
+        .option('azure-children', {
+          describe: 'run start: enable Azure child clusters (true|false)',
+          type: 'string',
+        })
+        .option('resume', { describe: 'run start: keep phases an earlier run completed', type: 'boolean' })
+        .option('outcome', {
+          describe: 'run complete: how the run ended',
+          choices: ['success', 'failed', 'interrupted'],
+        })
+        .option('error-phase', { describe: 'run complete: the phase that failed', type: 'string' })
+        .option('error-message', { describe: 'run complete: what went wrong', type: 'string' })
+        .option('exit-code', { describe: 'run complete: exit code of the failing script', type: 'string' })
+        .check((argv) => {
+          if (argv.action === 'complete' && argv.outcome === undefined)
+            throw new Error('run complete needs --outcome');
+          return true;
+        })
+        .example('$0 run start --kof false', 'prints the new run id')
+        .example('$0 run start --resume', 'keep phases completed by the interrupted run')
+        .example(
+          '$0 run complete --outcome failed --error-phase install_k0s --exit-code 1',
+          'record a failure',
+        ),
+    )
+    .command('phase <action> <name> [status]', 'Query or set a phase of the current run', (y) =>
+      stateOptions(y)
+        .positional('action', {
+          describe: 'what to do',
+          choices: ['applicable', 'status', 'needs-run', 'set', 'reset-from'],
+        })
+        .positional('name', { describe: 'phase name, e.g. install_k0s', type: 'string' })
+        .positional('status', {
+          describe: 'phase set: pending|in_progress|completed|skipped',
+          type: 'string',
+        })
+        .option('reason', { describe: 'phase set skipped: why', type: 'string' })
+        .check((argv) => {
+          if (argv.action === 'set' && argv.status === undefined) throw new Error('phase set needs a status');
+          return true;
+        })
+        .example('$0 phase applicable install_kof_mothership', 'exit 0 when it applies, 1 when not')
+        .example('$0 phase set install_k0s completed', 'mark a phase done')
+        .example('$0 phase reset-from install_k0s', 'redo install_k0s and everything after it'),
+    )
+    .command('runtime <action> <key> <value>', 'Set a runtime value (update_runtime_state)', (y) =>
+      stateOptions(y)
+        .positional('action', { choices: ['set'] })
+        .positional('key', { describe: 'dotted path in the runtime layer', type: 'string' })
+        .positional('value', {
+          describe: 'true/false, an integer, text, or JSON with --json',
+          type: 'string',
+        })
+        .option('json', { describe: 'the value is JSON', type: 'boolean' })
+        .example('$0 runtime set wireguard_config.vpn_connected true', ''),
+    )
+    .command('infra <action> [key] [value]', 'Sync or set the Terraform output cache', (y) =>
+      stateOptions(y)
+        .positional('action', { choices: ['sync', 'set'] })
+        .positional('key', { describe: 'infra set: output name (dotted)', type: 'string' })
+        .positional('value', { describe: 'infra set: the value as JSON', type: 'string' })
+        .option('outputs', {
+          describe: 'infra sync: JSON of terraform output -json (- for stdin)',
+          type: 'string',
+        })
+        .option('tfstate', {
+          describe: 'infra sync: a local Terraform state file (format 4)',
+          type: 'string',
+        })
+        .option('terraform-dir', {
+          describe: 'infra sync: a Terraform working folder (reads its backend)',
+          type: 'string',
+        })
+        .option('include-sensitive', {
+          describe: 'infra sync: also store the values of sensitive outputs',
+          type: 'boolean',
+        })
+        .option('force', {
+          describe: 'infra sync: accept a state with another lineage or an older serial',
+          type: 'boolean',
+        })
+        .check((argv) => {
+          if (argv.action === 'set' && (argv.key === undefined || argv.value === undefined)) {
+            throw new Error('infra set needs KEY and JSON');
+          }
+          return true;
+        })
+        .example('terraform output -json | $0 infra sync --outputs - --terraform-dir terraform/', '')
+        .example('$0 infra set resource_group_name \'"rg-1"\'', ''),
+    )
+    .command('get <key>', 'Print a value: runtime layer first, then the Terraform cache', (y) =>
+      stateOptions(y)
+        .positional('key', { describe: 'dotted path or v1 key name', type: 'string' })
+        .option('max-age', {
+          describe: 'warn when the cache is older (e.g. 15m, 1h)',
+          type: 'string',
+          default: '1h',
+        })
+        .option('require-fresh', {
+          describe: 'fail instead of warning on an old or stale cache',
+          type: 'boolean',
+        })
+        .example('$0 get wireguard_config.vpn_connected', '')
+        .option('default', { describe: 'print this and exit 0 when the key is not there', type: 'string' })
+        .example('$0 get resource_group_name --require-fresh', ''),
+    )
+    .command(
+      'vm <action> <name> [field]',
+      'VM facts from the cache, runtime checks, or mark a check done',
+      (y) =>
+        stateOptions(y)
+          .positional('action', { choices: ['info', 'runtime', 'mark'] })
+          .positional('name', { describe: 'VM name', type: 'string' })
+          .positional('field', {
+            describe: 'field to print; for mark: ssh-verified|cloud-init-complete',
+            type: 'string',
+          })
+          .option('max-age', {
+            describe: 'vm info: warn when the cache is older',
+            type: 'string',
+            default: '1h',
+          })
+          .example('$0 vm info k0rdent-abc-controller public_ip', '')
+          .example('$0 vm mark k0rdent-abc-controller ssh-verified', ''),
+    )
+    .command('history', 'List deployment runs', (y) =>
+      stateOptions(y).option('json', { describe: 'JSON instead of a table', type: 'boolean' }),
+    )
+    .command(
+      'show-run <run-id>',
+      'Show one run: flags, config, phase timeline, Terraform reference, error',
+      (y) => stateOptions(y).positional('run-id', { type: 'string' }),
+    )
+    .command('compare-runs <a> <b>', 'Show what changed between two runs', (y) =>
+      stateOptions(y).positional('a', { type: 'string' }).positional('b', { type: 'string' }),
+    )
+    .command('update <key> <value>', false, (y) =>
+      stateOptions(y).positional('key', { type: 'string' }).positional('value', { type: 'string' }),
+    )
+    .demandCommand(1, 'name a command; see --help')
     .strict()
     .help()
     .alias('h', 'help')
@@ -175,9 +318,42 @@ async function dispatch(args: Record<string, unknown>, io: CliIO): Promise<numbe
         },
         io,
       );
+    case 'run':
+    case 'phase':
+    case 'runtime':
+    case 'infra':
+    case 'vm':
+      return stateCommand(command, String(args.action), args, stateContext(args, io), io);
+    case 'get':
+    case 'history':
+    case 'show-run':
+    case 'compare-runs':
+    case 'update':
+      return stateCommand(command, undefined, args, stateContext(args, io), io);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; see: k0rdent-state --help`);
   }
+}
+
+function stateOptions<T>(y: Argv<T>) {
+  return y
+    .option('file', {
+      alias: 'f',
+      describe: 'the state file (default: $DEPLOYMENT_STATE_FILE or state/deployment-state.yaml)',
+      type: 'string',
+    })
+    .option('now', { describe: 'pin the clock (RFC 3339), also K0RDENT_STATE_NOW', type: 'string' })
+    .option('lock-timeout', { describe: 'seconds to wait for another writer', type: 'number', default: 30 })
+    .option('max-size', { describe: 'refuse state files larger than this (e.g. 16MiB)', type: 'string' });
+}
+
+function stateContext(args: Record<string, unknown>, io: CliIO): StateCommandContext {
+  return {
+    file: (args.file as string | undefined) ?? io.env.DEPLOYMENT_STATE_FILE ?? DEFAULT_FILE,
+    now: clock(args.now, io),
+    lockTimeoutMs: lockTimeout(args.lockTimeout),
+    maxBytes: sizeOption(args.maxSize),
+  };
 }
 
 function clock(value: unknown, io: CliIO): Date {

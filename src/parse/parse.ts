@@ -64,6 +64,13 @@ export function parseState(text: string, file?: string): ParsedState {
     }
     throw error;
   }
+  if (hasCycle(data)) {
+    throw new ReadError(
+      'alias-cycle',
+      'has a YAML alias that refers to itself (a recursive structure); a state file needs no aliases: write the values out',
+      { file, position: firstAlias(doc, lineCounter) },
+    );
+  }
   if (!isMap(doc.contents)) {
     const kind = data === null ? 'nothing but comments' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
     const position = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]) : { line: 1, col: 1 };
@@ -200,6 +207,17 @@ function duplicateKeyAt(doc: Document.Parsed, offset: number): string | undefine
     },
   });
   return found;
+}
+
+// A recursive alias makes toJS return a cyclic object, which nothing downstream can walk.
+function hasCycle(value: unknown, ancestors = new Set<object>()): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const children = value instanceof Map ? [...value.values()] : Object.values(value);
+  const cyclic = children.some((child) => hasCycle(child, ancestors));
+  ancestors.delete(value);
+  return cyclic;
 }
 
 function firstAlias(

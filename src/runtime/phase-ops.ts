@@ -1,0 +1,109 @@
+import type { Document } from 'yaml';
+import { ExitCode, StateError } from '../errors.js';
+import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
+import { formatUtc } from '../migrate/times.js';
+import {
+  isPhaseApplicable,
+  isPhaseName,
+  PHASE_FLAG,
+  PHASE_STATUSES,
+  PHASES,
+  type PhaseName,
+  type PhaseStatus,
+} from '../phases.js';
+import { RefusedError, type StateView } from './transaction.js';
+
+/** A phase name or status on the command line is not one this tool knows (exit 2). */
+export class UnknownNameError extends StateError {
+  constructor(message: string) {
+    super('unknown-name', message, { exitCode: ExitCode.usage });
+  }
+}
+
+/** Checks a phase name, with the list of phases in the error. */
+export function requirePhase(name: string): PhaseName {
+  if (!isPhaseName(name))
+    throw new UnknownNameError(`unknown phase "${name}"; phases are: ${PHASES.join(', ')}`);
+  return name;
+}
+
+/** Checks a phase status. */
+export function requireStatus(status: string): PhaseStatus {
+  if (!(PHASE_STATUSES as readonly string[]).includes(status)) {
+    throw new UnknownNameError(`unknown phase status "${status}"; use one of: ${PHASE_STATUSES.join(', ')}`);
+  }
+  return status as PhaseStatus;
+}
+
+/** True when the phase applies under the file's deployment_flags. */
+export function phaseApplicable(state: DeploymentStateV2, name: string): boolean {
+  return isPhaseApplicable(requirePhase(name), state.deployment_flags);
+}
+
+/** The live status of a phase: its status, `pending` when applicable but not listed, `not_applicable` otherwise. */
+export function phaseStatus(state: DeploymentStateV2, name: string): PhaseStatus | 'not_applicable' {
+  const phase = requirePhase(name);
+  if (!isPhaseApplicable(phase, state.deployment_flags)) return 'not_applicable';
+  return state.phases[phase]?.status ?? 'pending';
+}
+
+/** True when an applicable phase has not completed or been skipped yet. */
+export function phaseNeedsRun(state: DeploymentStateV2, name: string): boolean {
+  const status = phaseStatus(state, name);
+  return status === 'pending' || status === 'in_progress';
+}
+
+function refuseNotApplicable(phase: PhaseName, state: DeploymentStateV2): void {
+  if (isPhaseApplicable(phase, state.deployment_flags)) return;
+  const flag = PHASE_FLAG[phase] ?? '';
+  throw new RefusedError(
+    'phase-not-applicable',
+    `refused: phase ${phase} does not apply because deployment_flags.${flag} is false; start a run with it on: k0rdent-state run start --${flag === 'azure_children' ? 'azure-children' : flag} true`,
+  );
+}
+
+function setEntry(doc: Document, phase: PhaseName, status: PhaseStatus, now: string, reason?: string): void {
+  const entry = doc.createNode({
+    status,
+    updated_at: now,
+    ...(reason !== undefined ? { skipped_reason: reason } : {}),
+  });
+  entry.flow = true;
+  doc.setIn(['phases', phase], entry);
+}
+
+/**
+ * Sets a live phase's status (with `skipped_reason` for skipped) and records it as the current
+ * run's phase. A phase that does not apply under deployment_flags is refused, naming the flag.
+ */
+export function setPhase(
+  { doc, state }: StateView,
+  name: string,
+  status: string,
+  now: Date,
+  reason?: string,
+): void {
+  const phase = requirePhase(name);
+  const next = requireStatus(status);
+  refuseNotApplicable(phase, state);
+  if (reason !== undefined && next !== 'skipped') {
+    throw new UnknownNameError('--reason goes with the status skipped only');
+  }
+  setEntry(doc, phase, next, formatUtc(now), reason);
+  const index = state.deployment_runs.findIndex((run) => run.run_id === state.current_run_id);
+  if (index >= 0 && state.deployment_runs[index]?.outcome === 'in_progress' && next !== 'pending') {
+    doc.setIn(['deployment_runs', index, 'current_phase'], phase);
+  }
+}
+
+/** Puts a phase and every later applicable phase back to pending; returns the phases reset. */
+export function resetFrom({ doc, state }: StateView, name: string, now: Date): PhaseName[] {
+  const phase = requirePhase(name);
+  refuseNotApplicable(phase, state);
+  const stamp = formatUtc(now);
+  const reset = PHASES.slice(PHASES.indexOf(phase)).filter((p) =>
+    isPhaseApplicable(p, state.deployment_flags),
+  );
+  for (const p of reset) setEntry(doc, p, 'pending', stamp);
+  return reset;
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { type Document, isMap, type YAMLMap } from 'yaml';
+import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
+import { compactUtc, formatUtc } from '../migrate/times.js';
+import { applicablePhases, type DeploymentFlags, PHASES } from '../phases.js';
+import { RefusedError, type StateView } from './transaction.js';
+
+/** Options of {@link startRun}. */
+export interface StartRunOptions {
+  now: Date;
+  /** Enable or disable KOF for this and later runs (default: as recorded). */
+  kof?: boolean;
+  /** Enable or disable Azure child clusters (default: as recorded). */
+  azureChildren?: boolean;
+  /** Keep phases an earlier run completed or skipped, so a restart does not redo them. */
+  resume?: boolean;
+  /** Random part of the run id (default: 6 random hex digits). */
+  suffix?: string;
+}
+
+type Run = DeploymentStateV2['deployment_runs'][number];
+
+/** A new run id: `<UTC yyyymmddThhmmssZ>-<random>`. */
+export function newRunId(now: Date, suffix = randomBytes(3).toString('hex')): string {
+  return `${compactUtc(formatUtc(now))}-${suffix}`;
+}
+
+function runIndex(state: DeploymentStateV2, runId: string | null): number {
+  return runId === null ? -1 : state.deployment_runs.findIndex((run) => run.run_id === runId);
+}
+
+/**
+ * Starts a deployment run: records it with its flags, config and Terraform reference, makes it
+ * current, marks a run still in progress as interrupted, and rebuilds the live phases with only
+ * the applicable ones (pending, or as they were with `resume`). Returns the run id.
+ */
+export function startRun({ doc, state }: StateView, options: StartRunOptions): string {
+  const now = formatUtc(options.now);
+  const flags: DeploymentFlags = {
+    azure_children: options.azureChildren ?? state.deployment_flags.azure_children,
+    kof: options.kof ?? state.deployment_flags.kof,
+  };
+  doc.setIn(['deployment_flags', 'azure_children'], flags.azure_children);
+  doc.setIn(['deployment_flags', 'kof'], flags.kof);
+
+  state.deployment_runs.forEach((run, index) => {
+    if (run.outcome !== 'in_progress') return;
+    doc.setIn(['deployment_runs', index, 'outcome'], 'interrupted');
+    if (run.run_id === state.current_run_id) {
+      doc.setIn(['deployment_runs', index, 'phases'], phaseMapNode(doc, snapshot(state.phases)));
+    }
+  });
+
+  let runId = newRunId(options.now, options.suffix);
+  for (let n = 2; runIndex(state, runId) >= 0; n++) runId = `${newRunId(options.now, options.suffix)}${n}`;
+  const run: Run = {
+    run_id: runId,
+    synthetic: false,
+    started_at: now,
+    ended_at: null,
+    duration_seconds: null,
+    outcome: 'in_progress',
+    flags,
+    config_snapshot: state.config,
+    current_phase: null,
+    phases: {},
+    error: null,
+    terraform_snapshot: {
+      terraform_state_checksum: state.infrastructure_facts.terraform_state_checksum,
+      cache_timestamp: state.infrastructure_facts.cache_timestamp,
+      last_terraform_sync: state.last_terraform_sync,
+    },
+  };
+  const runs = doc.getIn(['deployment_runs'], true) as { items: unknown[] } | undefined;
+  if (runs && Array.isArray(runs.items)) runs.items.push(doc.createNode(run));
+  else doc.setIn(['deployment_runs'], doc.createNode([run]));
+
+  const live: Record<string, unknown> = {};
+  for (const name of applicablePhases(flags)) {
+    const previous = state.phases[name];
+    const keep =
+      options.resume && previous && (previous.status === 'completed' || previous.status === 'skipped');
+    live[name] = keep ? previous : { status: 'pending', updated_at: now };
+  }
+  doc.setIn(['phases'], phaseMapNode(doc, live));
+  doc.setIn(['current_run_id'], runId);
+  return runId;
+}
+
+/** Options of {@link completeRun}. */
+export interface CompleteRunOptions {
+  now: Date;
+  outcome: 'success' | 'failed' | 'interrupted';
+  errorPhase?: string;
+  errorMessage?: string;
+  exitCode?: number;
+}
+
+/**
+ * Completes the current run: end time, whole-second duration, outcome, error, and a snapshot
+ * of the live phases. Refused when no run is in progress.
+ */
+export function completeRun({ doc, state }: StateView, options: CompleteRunOptions): Run {
+  const index = runIndex(state, state.current_run_id);
+  const run = state.deployment_runs[index];
+  if (!run || run.outcome !== 'in_progress') {
+    throw new RefusedError(
+      'no-run-in-progress',
+      `has no run in progress to complete (current run: ${state.current_run_id ?? 'none'}${run ? `, ${run.outcome}` : ''}); start one with: k0rdent-state run start`,
+    );
+  }
+  const ended = formatUtc(options.now);
+  const duration = Math.max(0, Math.floor((options.now.getTime() - Date.parse(run.started_at)) / 1000));
+  const error =
+    options.errorPhase !== undefined || options.errorMessage !== undefined || options.exitCode !== undefined
+      ? {
+          ...(options.errorPhase !== undefined ? { phase: options.errorPhase } : {}),
+          ...(options.errorMessage !== undefined ? { message: options.errorMessage } : {}),
+          ...(options.exitCode !== undefined ? { exit_code: options.exitCode } : {}),
+        }
+      : null;
+  const inProgress = PHASES.filter((name) => state.phases[name]?.status === 'in_progress');
+  const touched = PHASES.filter((name) => state.phases[name] && state.phases[name]?.status !== 'pending');
+  const currentPhase = options.errorPhase ?? inProgress.at(-1) ?? touched.at(-1) ?? run.current_phase ?? null;
+  const path = ['deployment_runs', index];
+  doc.setIn([...path, 'ended_at'], ended);
+  doc.setIn([...path, 'duration_seconds'], duration);
+  doc.setIn([...path, 'outcome'], options.outcome);
+  doc.setIn([...path, 'current_phase'], currentPhase);
+  doc.setIn([...path, 'phases'], phaseMapNode(doc, snapshot(state.phases)));
+  doc.setIn([...path, 'error'], error === null ? null : doc.createNode(error));
+  return { ...run, ended_at: ended, duration_seconds: duration, outcome: options.outcome, error };
+}
+
+/** A phase map node with one flow-style entry per line, as the deployer has always written it. */
+export function phaseMapNode(doc: Document, phases: Record<string, unknown>): YAMLMap {
+  const node = doc.createNode(phases) as YAMLMap;
+  for (const pair of node.items) {
+    if (isMap(pair.value)) pair.value.flow = true;
+  }
+  return node;
+}
+
+// Live phases copied for the run's record.
+function snapshot(phases: DeploymentStateV2['phases']): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(phases).map(([name, entry]) => [name, { ...entry }]));
+}

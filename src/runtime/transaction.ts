@@ -1,0 +1,138 @@
+import { stat } from 'node:fs/promises';
+import type { Document } from 'yaml';
+import { ExitCode, StateError } from '../errors.js';
+import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
+import { type MigrateFileResult, migrateHeld } from '../migrate/apply.js';
+import { migrateParsed, serialize } from '../migrate/engine.js';
+import { formatUtc } from '../migrate/times.js';
+import { type DecodedText, decodeStateBytes } from '../parse/decode.js';
+import { detectVersion, type ParsedState, parseState } from '../parse/parse.js';
+import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
+import { dotted } from '../validate/schema.js';
+import { validateParsed } from '../validate/validate.js';
+import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
+import { acquireLock } from '../write/lock.js';
+
+/** An operation was refused: the file is left as it was (exit 1). */
+export class RefusedError extends StateError {
+  constructor(code: string, message: string, file?: string) {
+    super(code, message, { exitCode: ExitCode.invalid, file });
+  }
+}
+
+/** Options shared by reads and updates of a state file. */
+export interface StateFileOptions {
+  /** The current time (pinned in tests). */
+  now: Date;
+  /** How long to wait for another writer, in ms. */
+  lockTimeoutMs?: number;
+  /** Size cap for the state file. */
+  maxBytes?: number;
+  /** The file's name in messages (default: the path). */
+  displayName?: string;
+  /** Folder relative paths in messages are shown against. */
+  cwd?: string;
+  /** What the lock holder is doing, for whoever waits. */
+  command?: string;
+}
+
+/** A v2 state as an update sees it: the Document to edit and its plain data. */
+export interface StateView {
+  doc: Document;
+  state: DeploymentStateV2;
+}
+
+/** What {@link updateState} did. */
+export interface UpdateResult<T> {
+  /** What the mutation returned. */
+  value: T;
+  /** False when the mutation changed nothing (the file was not rewritten). */
+  written: boolean;
+  /** Set when a v1 file was migrated first. */
+  migrated: MigrateFileResult | undefined;
+}
+
+async function load(
+  file: string,
+  name: string,
+  maxBytes: number,
+): Promise<{ decoded: DecodedText; parsed: ParsedState }> {
+  const bytes = await readStateBytes(file, { maxBytes }).catch((error) => {
+    error.file = name;
+    throw error;
+  });
+  const decoded = decodeStateBytes(bytes, name);
+  return { decoded, parsed: parseState(decoded.text, name) };
+}
+
+/**
+ * Reads a state file for a query. A v1 file is migrated in memory (nothing is written), so
+ * queries answer the same before and after the file is migrated on disk.
+ */
+export async function readState(file: string, options: StateFileOptions): Promise<StateView> {
+  const name = options.displayName ?? file;
+  const { decoded, parsed } = await load(file, name, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  if (detectVersion(parsed) === 1) {
+    const result = migrateParsed(parsed, decoded, { now: options.now });
+    const migrated = parseState(result.text.replace(/^\ufeff/, ''), name);
+    return { doc: migrated.doc, state: migrated.data as unknown as DeploymentStateV2 };
+  }
+  return { doc: parsed.doc, state: parsed.data as unknown as DeploymentStateV2 };
+}
+
+/**
+ * Changes a state file the one safe way: take the lock, migrate a v1 file first (with its
+ * backup, as `migrate --auto`), re-read, let `mutate` edit the Document, stamp last_updated,
+ * validate against the v2 schema and invariants, and write atomically with the mode kept. When
+ * `mutate` throws or the result is invalid, the file is left exactly as it was.
+ */
+export async function updateState<T>(
+  file: string,
+  mutate: (view: StateView) => T,
+  options: StateFileOptions,
+): Promise<UpdateResult<T>> {
+  const name = options.displayName ?? file;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const target = await resolveTarget(file);
+  const lock = await acquireLock(target, {
+    timeoutMs: options.lockTimeoutMs,
+    command: options.command ?? 'k0rdent-state',
+  }).catch((error) => {
+    error.file = name;
+    throw error;
+  });
+  try {
+    await removeLeftovers(target);
+    let migrated: MigrateFileResult | undefined;
+    let { decoded, parsed } = await load(target, name, maxBytes);
+    if (detectVersion(parsed) === 1) {
+      migrated = await migrateHeld(
+        file,
+        name,
+        { now: options.now, cwd: options.cwd, maxBytes },
+        maxBytes,
+        true,
+      );
+      ({ decoded, parsed } = await load(target, name, maxBytes));
+    }
+    const before = serialize(parsed.doc, decoded);
+    const value = mutate({ doc: parsed.doc, state: parsed.data as unknown as DeploymentStateV2 });
+    if (serialize(parsed.doc, decoded) === before) return { value, written: false, migrated };
+    parsed.doc.setIn(['last_updated'], formatUtc(options.now));
+    const text = serialize(parsed.doc, decoded);
+    const check = validateParsed(parseState(text.replace(/^\ufeff/, ''), name), { version: 2 });
+    const error = check.problems.find((problem) => problem.severity === 'error');
+    if (error) {
+      throw new RefusedError(
+        'update-invalid',
+        `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${error.message}; the file is unchanged`,
+        name,
+      );
+    }
+    const mode = (await stat(target)).mode & 0o7777;
+    await writeAtomic(target, text, mode);
+    return { value, written: true, migrated };
+  } finally {
+    await lock.release();
+  }
+}
