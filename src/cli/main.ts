@@ -6,6 +6,11 @@ import { run } from './run.js';
  * unless K0RDENT_STATE_DEBUG is set.
  */
 export async function main(): Promise<number> {
+  // A reader that stops early (`| head`) is not an error of ours: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
     return await run(process.argv.slice(2), {
       stdout: (text) => process.stdout.write(text),

@@ -235,7 +235,7 @@ function parser(io: CliIO): Argv {
     .command('update <key> <value>', false, (y) =>
       stateOptions(y).positional('key', { type: 'string' }).positional('value', { type: 'string' }),
     )
-    .demandCommand(1, 'name a command; see --help')
+    .demandCommand(1, 'name a command')
     .strict()
     .help()
     .alias('h', 'help')
