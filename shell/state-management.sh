@@ -129,7 +129,7 @@ sync_terraform_to_state() {
   local dir="${1:-${TERRAFORM_DIR:-terraform}}"
   if command -v terraform >/dev/null 2>&1 && [[ -z "${K0RDENT_STATE_NO_TERRAFORM:-}" ]]; then
     terraform -chdir="$dir" output -json |
-      _k0rdent_state infra sync --outputs - --terraform-dir "$dir" --file "$(_k0rdent_state_file)"
+      _k0rdent_state infra sync --outputs=- --terraform-dir "$dir" --file "$(_k0rdent_state_file)"
   else
     _k0rdent_state infra sync --terraform-dir "$dir" --file "$(_k0rdent_state_file)"
   fi

@@ -158,6 +158,7 @@ function parser(io: CliIO): Argv {
         .positional('key', { describe: 'infra set: output name (dotted)', type: 'string' })
         .positional('value', { describe: 'infra set: the value as JSON', type: 'string' })
         .option('outputs', {
+          nargs: 1,
           describe: 'infra sync: JSON of terraform output -json (- for stdin)',
           type: 'string',
         })

@@ -9,7 +9,7 @@ import {
   formatValue,
   freshnessWarning,
   getValue,
-  isSecret,
+  isSecretPath,
   markVm,
   parseDuration,
   redactSecrets,
@@ -159,10 +159,11 @@ async function dispatch(
       if (args.outputs === undefined && args.tfstate === undefined && args.terraformDir === undefined) {
         throw new UsageError('infra sync needs --outputs FILE|-, --tfstate FILE or --terraform-dir DIR');
       }
-      const outputsText = args.outputs === '-' ? await readStdin(io) : undefined;
+      const outputs = args.outputs as string | undefined;
+      const outputsText = outputs === '-' ? await readStdin(io) : undefined;
       const snapshot = await readTerraform(
         {
-          outputsFile: args.outputs === '-' ? undefined : (args.outputs as string | undefined),
+          outputsFile: outputs === '-' ? undefined : outputs,
           outputsText,
           tfstateFile: args.tfstate as string | undefined,
           terraformDir: args.terraformDir as string | undefined,
@@ -196,7 +197,7 @@ async function dispatch(
         io.stdout(`${String(args.default)}\n`);
         return ExitCode.ok;
       }
-      if (isSecret(found.path, found.value)) {
+      if (isSecretPath(state, found.path)) {
         throw new StateError(
           'secret-refused',
           `refused: ${String(args.key)} is a secret and is never printed; it stays in the file (keep it mode 0600)`,
@@ -237,12 +238,18 @@ async function dispatch(
         const warning = freshnessWarning(state, now, parseDuration(String(args.maxAge ?? '1h')) ?? 3600);
         if (warning) io.stderr(`warning: ${warning}\n`);
       }
-      io.stdout(`${formatValue(redactSecrets(found.value, found.path))}\n`);
+      const shown = isSecretPath(state, found.path) ? '<redacted>' : redactSecrets(found.value, found.path);
+      io.stdout(`${formatValue(shown)}\n`);
       return ExitCode.ok;
     }
-    case 'vm mark':
-      await update(context, io, key, (view) => markVm(view, String(args.name), String(args.check), now));
+    case 'vm mark': {
+      // `vm <action> <name> [field]`: for mark, the check is the third positional.
+      if (args.field === undefined) {
+        throw new UsageError('vm mark needs a check: ssh-verified or cloud-init-complete');
+      }
+      await update(context, io, key, (view) => markVm(view, String(args.name), String(args.field), now));
       return ExitCode.ok;
+    }
     case 'history': {
       const { state } = await read(context, io, key);
       io.stdout(renderHistory(state, { json: args.json === true }));

@@ -102,8 +102,8 @@ export interface CompleteRunOptions {
  */
 export function completeRun({ doc, state }: StateView, options: CompleteRunOptions): Run {
   const index = runIndex(state, state.current_run_id);
-  const run = state.deployment_runs[index];
-  if (!run || run.outcome !== 'in_progress') {
+  const run = state.deployment_runs.at(index < 0 ? state.deployment_runs.length : index);
+  if (run?.outcome !== 'in_progress' || run === undefined) {
     throw new RefusedError(
       'no-run-in-progress',
       `has no run in progress to complete (current run: ${state.current_run_id ?? 'none'}${run ? `, ${run.outcome}` : ''}); start one with: k0rdent-state run start`,

@@ -240,6 +240,11 @@ export function getValue(state: DeploymentStateV2, key: string): GotValue | unde
     const value = lookup(state, runtimePath);
     if (value !== undefined) return { layer: 'runtime', path: runtimePath, value };
   }
+  if (route.layer !== 'infra' && direct[0] === 'infrastructure_facts') {
+    // Cache metadata (cache_timestamp, stale, ...) rather than an output.
+    const value = lookup(state, direct);
+    return value === undefined ? undefined : { layer: 'runtime', path: direct, value };
+  }
   const infraPath = route.layer === 'infra' ? route.path : direct;
   const value = lookup(state.infrastructure_facts.outputs, infraPath);
   if (value !== undefined)
@@ -251,6 +256,18 @@ export function getValue(state: DeploymentStateV2, key: string): GotValue | unde
 export function isSecret(path: readonly string[], value: unknown): boolean {
   if (path.at(-1) === 'private_key') return true;
   return value !== null && typeof value === 'object' && (value as { sensitive?: unknown }).sensitive === true;
+}
+
+/**
+ * True when the value at `path` (from the root of the state) is a secret or lies inside one, e.g.
+ * the `value` of a sensitive output stored with `--include-sensitive`.
+ */
+export function isSecretPath(state: DeploymentStateV2, path: readonly string[]): boolean {
+  for (let length = 1; length <= path.length; length++) {
+    const prefix = path.slice(0, length);
+    if (isSecret(prefix, lookup(state, prefix))) return true;
+  }
+  return false;
 }
 
 /** A copy of a value with every secret inside replaced by `<redacted>`. */
