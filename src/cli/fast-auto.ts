@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 
 const CURRENT_LINE = /^schema_version:[ \t]*2[ \t]*(?:#[^\n]*)?\r?$/m;
 const ANY_VERSION_LINE = /^schema_version[ \t]*:/gm;
@@ -7,7 +7,9 @@ const ANY_VERSION_LINE = /^schema_version[ \t]*:/gm;
 /**
  * The nothing-to-do path of `migrate --auto`, run before anything heavy is loaded: answers 0
  * when the file is missing or already v2 (one top-level `schema_version: 2` line and no other
- * `schema_version` line), and undefined whenever it is not sure, so the full path decides.
+ * `schema_version` line), and undefined whenever it is not sure, so the full path decides. Temp
+ * files a killed writer left beside the file also send it the full path, which removes them under
+ * the lock.
  * Only plain `migrate --auto [FILE]` takes this path.
  */
 export function fastAuto(argv: readonly string[], cwd: string): number | undefined {
@@ -22,5 +24,19 @@ export function fastAuto(argv: readonly string[], cwd: string): number | undefin
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 0 : undefined;
   }
   if (!CURRENT_LINE.test(text)) return undefined;
-  return (text.match(ANY_VERSION_LINE) ?? []).length === 1 ? 0 : undefined;
+  if ((text.match(ANY_VERSION_LINE) ?? []).length !== 1) return undefined;
+  return hasLeftovers(file) ? undefined : 0;
+}
+
+// Same names as tempPrefix() in src/write/atomic.ts (not imported, to keep this path light).
+function hasLeftovers(file: string): boolean {
+  try {
+    const target = realpathSync(file);
+    const prefixes = [basename(target), 'deployment-events.yaml'].map(
+      (name) => `.${name}.k0rdent-state-tmp-`,
+    );
+    return readdirSync(dirname(target)).some((name) => prefixes.some((prefix) => name.startsWith(prefix)));
+  } catch {
+    return true;
+  }
 }

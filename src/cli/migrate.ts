@@ -9,6 +9,7 @@ import { detectVersion, parseState } from '../parse/parse.js';
 import { readStateBytes } from '../read/read-file.js';
 import { type ReportFormat, renderReport } from '../report/render.js';
 import { LATEST_VERSION } from '../version.js';
+import { describeFsError, WriteError } from '../write/atomic.js';
 import type { CliIO } from './io.js';
 import { formatProblem } from './validate.js';
 
@@ -39,6 +40,8 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
       maxBytes: options.maxBytes,
       displayName: options.file,
       cwd: io.cwd,
+      // The diff is shown for a dry run and written to --report files unless --no-diff.
+      diff: options.diff ?? (options.dryRun || options.report !== undefined),
     });
     if (result.status === 'current') {
       if (!options.auto) io.stderr(`${options.file} is already v${LATEST_VERSION}; nothing to migrate\n`);
@@ -50,7 +53,15 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
       await writeFile(
         resolve(io.cwd, options.report),
         renderReport(report, options.format, { color: false }),
-      );
+      ).catch((error) => {
+        const done = result.status === 'migrated' ? `${options.file} was migrated, but ` : '';
+        throw new WriteError(
+          'report-failed',
+          `${done}the report could not be written: ${describeFsError(error)}; check the --report path`,
+          options.report ?? '',
+          error,
+        );
+      });
     }
     if (options.auto) {
       io.stderr(

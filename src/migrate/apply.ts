@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { decodeStateBytes } from '../parse/decode.js';
 import { detectVersion, parseState } from '../parse/parse.js';
-import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
+import { DEFAULT_MAX_BYTES, fsError, readStateBytes } from '../read/read-file.js';
 import { buildReport, type MigrationReport } from '../report/report.js';
 import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
@@ -25,6 +25,12 @@ export interface MigrateFileOptions {
   displayName?: string;
   /** Folder that relative paths in messages are shown against. */
   cwd?: string;
+  /**
+   * Put the diff in the report (default: for a dry run only). The diff costs time that grows
+   * faster than the file (minutes for a few thousand VMs), and an apply computes it while it
+   * holds the lock, so it is only made when asked for.
+   */
+  diff?: boolean;
 }
 
 /** What {@link migrateFile} did. */
@@ -48,8 +54,12 @@ export interface MigrateFileResult {
 export async function migrateFile(file: string, options: MigrateFileOptions): Promise<MigrateFileResult> {
   const name = options.displayName ?? file;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (options.dryRun) return migrateOnce(file, name, options, maxBytes, false);
+  if (options.dryRun) return migrateHeld(file, name, options, maxBytes, false);
   const target = await resolveTarget(file);
+  // A missing file (or folder) is reported as such (--auto: nothing to do), not as a lock failure.
+  await stat(target).catch((error) => {
+    throw fsError(name, error);
+  });
   const lock = await acquireLock(target, {
     timeoutMs: options.lockTimeoutMs,
     command: 'k0rdent-state migrate',
@@ -59,13 +69,20 @@ export async function migrateFile(file: string, options: MigrateFileOptions): Pr
   });
   try {
     await removeLeftovers(target);
-    return await migrateOnce(target, name, options, maxBytes, true);
+    // The path as given, not the link's target: a symlinked state file is read and written
+    // through the link (writeAtomic resolves it), while the backup, its file name and the events
+    // file stay where the deployer keeps them, beside the link.
+    return await migrateHeld(file, name, options, maxBytes, true);
   } finally {
     await lock.release();
   }
 }
 
-async function migrateOnce(
+/**
+ * Reads and migrates a state file; with `apply`, backs it up and writes the result. With
+ * `apply`, the caller must hold the file's lock (see {@link migrateFile}).
+ */
+export async function migrateHeld(
   file: string,
   name: string,
   options: MigrateFileOptions,
@@ -89,13 +106,20 @@ async function migrateOnce(
     toolVersion: TOOL_VERSION,
   });
   if (!apply) {
-    const report = buildReport(name, originalText, result, { applied: false, now: options.now });
+    const report = buildReport(name, originalText, result, {
+      applied: false,
+      now: options.now,
+      diff: options.diff !== false,
+    });
     return { status: 'dry-run', fromVersion, report, backup: undefined, eventAppended: false };
   }
   const mode = (await stat(file)).mode & 0o7777;
   const deploymentId = String(parsed.data.deployment_id);
   const backup = await archiveState(file, deploymentId, 'migration', options.now, name);
-  await writeAtomic(file, result.text, mode);
+  await writeAtomic(file, result.text, mode).catch((error) => {
+    error.file = name;
+    throw error;
+  });
   const shownBackup = options.cwd ? relative(options.cwd, backup) || backup : backup;
   const event = await appendEvent(file, {
     timestamp: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -103,6 +127,7 @@ async function migrateOnce(
     message: `deployment-state.yaml migrated from v${fromVersion} to v${LATEST_VERSION} by k0rdent-state ${TOOL_VERSION}; original in ${shownBackup}`,
   }).catch(() => ({ appended: false }));
   const report = buildReport(name, originalText, result, {
+    diff: options.diff === true,
     applied: true,
     now: options.now,
     backup: shownBackup,

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { decodeStateBytes } from '../parse/decode.js';
 import { detectVersion, parseState } from '../parse/parse.js';
-import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
+import { DEFAULT_MAX_BYTES, fsError, readStateBytes } from '../read/read-file.js';
 import { resolveTarget, writeAtomic } from '../write/atomic.js';
 import { archiveState, listArchives } from '../write/backup.js';
 import { appendEvent } from '../write/events.js';
@@ -36,6 +36,10 @@ export interface RollbackResult {
 export async function rollbackFile(file: string, options: RollbackOptions): Promise<RollbackResult> {
   const name = options.displayName ?? file;
   const target = await resolveTarget(file);
+  // A missing file (or folder) is reported as such, not as a lock failure.
+  await stat(target).catch((error) => {
+    throw fsError(name, error);
+  });
   const lock = options.dryRun
     ? undefined
     : await acquireLock(target, {
@@ -68,13 +72,22 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
     const show = (path: string) => (options.cwd ? relative(options.cwd, path) || path : path);
     let source: string | undefined;
     let sourceBytes: Buffer | undefined;
-    for (const folder of await listArchives(target, deploymentId, 'migration')) {
-      const candidate = await readFile(join(folder, basename(target))).catch(() => undefined);
+    const candidates: string[] = [];
+    for (const folder of await listArchives(file, deploymentId, 'migration')) {
+      const candidate = await readFile(join(folder, basename(file))).catch(() => undefined);
+      if (candidate) candidates.push(show(folder));
       if (candidate && sha256(candidate) === expected) {
         source = folder;
         sourceBytes = candidate;
         break;
       }
+    }
+    if ((!source || !sourceBytes) && candidates.length > 0) {
+      throw new MigrationError(
+        'backup-mismatch',
+        `refusing to restore: the migration backup${candidates.length === 1 ? '' : 's'} ${candidates.join(', ')} of ${deploymentId} do${candidates.length === 1 ? 'es' : ''} not match input_sha256 ${expected.slice(0, 12)}... recorded in migrations_applied (changed since the migration?); nothing was changed: restore the original by hand`,
+        { file: name },
+      );
     }
     if (!source || !sourceBytes) {
       throw new MigrationError(
@@ -87,10 +100,14 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
     const restoredVersion = detectVersion(restored);
     if (options.dryRun) return { source: show(source), archived: null, restoredVersion };
 
-    const mode = (await stat(join(source, basename(target)))).mode & 0o7777;
-    const archived = await archiveState(target, deploymentId, 'rollback', options.now, name);
-    await writeAtomic(target, sourceBytes, mode);
-    await appendEvent(target, {
+    const mode = (await stat(join(source, basename(file)))).mode & 0o7777;
+    // Backups and events beside the path as given (a symlink's target is written through it).
+    const archived = await archiveState(file, deploymentId, 'rollback', options.now, name);
+    await writeAtomic(target, sourceBytes, mode).catch((error) => {
+      error.file = name;
+      throw error;
+    });
+    await appendEvent(file, {
       timestamp: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       action: 'state_rolled_back',
       message: `deployment-state.yaml restored from ${show(source)} by k0rdent-state; the replaced file is in ${show(archived)}`,

@@ -29,7 +29,7 @@ export function buildReport(
   file: string,
   originalText: string,
   result: MigrationResult,
-  options: { applied: boolean; now: Date; backup?: string | null },
+  options: { applied: boolean; now: Date; backup?: string | null; diff?: boolean },
 ): MigrationReport {
   return {
     file,
@@ -49,6 +49,9 @@ export function buildReport(
     ),
     changes: result.changes,
     warnings: result.warnings,
-    diff: result.changed ? secretSafeDiff(`a/${file}`, `b/${file}`, originalText, result.text) : '',
+    diff:
+      result.changed && options.diff !== false
+        ? secretSafeDiff(`a/${file}`, `b/${file}`, originalText, result.text)
+        : '',
   };
 }

@@ -17,6 +17,17 @@ export function tempPrefix(file: string): string {
   return `.${basename(file)}${TEMP_MARK}`;
 }
 
+/** The events file kept beside the state file (see backup.ts; repeated here to avoid an import cycle). */
+const EVENTS_NAME = 'deployment-events.yaml';
+
+/**
+ * Name prefixes of the temp files a writer of `file` leaves when killed: the state file's and
+ * the events file's beside it (the events file is only written under the state file's lock).
+ */
+export function leftoverPrefixes(file: string): string[] {
+  return [tempPrefix(file), tempPrefix(join(dirname(file), EVENTS_NAME))];
+}
+
 /** The file a path designates, following symbolic links (so a link is kept and its target written). */
 export async function resolveTarget(file: string): Promise<string> {
   try {
@@ -27,12 +38,12 @@ export async function resolveTarget(file: string): Promise<string> {
 }
 
 /**
- * Removes temp files a killed writer left beside `file`. Call it while holding the lock: then
- * no live writer owns such a file.
+ * Removes temp files a killed writer left beside `file` (its own and the events file's). Call it
+ * while holding the lock: then no live writer owns such a file.
  */
 export async function removeLeftovers(file: string): Promise<string[]> {
   const folder = dirname(file);
-  const prefix = tempPrefix(file);
+  const prefixes = leftoverPrefixes(file);
   const removed: string[] = [];
   let names: string[];
   try {
@@ -41,7 +52,7 @@ export async function removeLeftovers(file: string): Promise<string[]> {
     return removed;
   }
   for (const name of names) {
-    if (name.startsWith(prefix)) {
+    if (prefixes.some((prefix) => name.startsWith(prefix))) {
       await unlink(join(folder, name)).catch(() => undefined);
       removed.push(join(folder, name));
     }
@@ -49,19 +60,24 @@ export async function removeLeftovers(file: string): Promise<string[]> {
   return removed;
 }
 
-/** A one-line explanation of a file-system error for write failures. */
+/** A one-line explanation of a file-system error for write failures, with what to do about it. */
 export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
+  const { code, path } = error as NodeJS.ErrnoException;
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied (is the folder read-only, or owned by another user?)';
+      return 'permission denied (is the folder read-only, or owned by another user?): make it writable or run as the owner';
     case 'EROFS':
-      return 'the file system is read-only';
+      return 'the file system is read-only: remount it read-write';
     case 'ENOSPC':
-      return 'the disk is full';
+      return 'the disk is full: free some space';
     case 'EDQUOT':
-      return 'the disk quota is exceeded';
+      return 'the disk quota is exceeded: free some space';
+    case 'EFBIG':
+      return 'the file is larger than the file-size limit of this process (ulimit -f): raise the limit';
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return `${path ?? 'a path on the way'} is in the way: a folder is needed there, move it aside`;
     default:
       return code ?? String(error);
   }
@@ -98,7 +114,7 @@ export async function writeAtomic(file: string, content: string | Uint8Array, mo
     await unlink(temp).catch(() => undefined);
     throw new WriteError(
       'write-failed',
-      `could not be written: ${describeFsError(error)}; the original file is unchanged`,
+      `could not be written: ${describeFsError(error)}; the original file is unchanged, run the command again`,
       file,
       error,
     );

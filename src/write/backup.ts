@@ -62,7 +62,7 @@ export async function archiveState(
   } catch (error) {
     throw new WriteError(
       'backup-failed',
-      `could not be backed up to ${root}: ${describeFsError(error)}; nothing was changed`,
+      `could not be backed up to ${root}: ${describeFsError(error)}; nothing was changed, run the command again`,
       displayFile,
       error,
     );

@@ -46,7 +46,12 @@ export async function appendEvent(
     return { appended: false, reason: `${EVENTS_FILE} has no events list` };
   }
   const crlf = text.includes('\r\n');
-  let out = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  let out = doc.toString({
+    lineWidth: 0,
+    flowCollectionPadding: false,
+    defaultStringType: 'QUOTE_DOUBLE',
+    defaultKeyType: 'PLAIN',
+  });
   if (crlf) out = out.replace(/\n/g, '\r\n');
   await writeAtomic(path, out);
   return { appended: true };

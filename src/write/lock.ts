@@ -1,7 +1,8 @@
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { kill, pid as ownPid } from 'node:process';
 import { ExitCode, StateError } from '../errors.js';
+import { describeFsError, WriteError } from './atomic.js';
 
 /** What a lock file records about its holder. */
 export interface LockInfo {
@@ -78,24 +79,51 @@ export async function acquireLock(stateFile: string, options: LockOptions = {}):
     started_at: new Date().toISOString(),
     ...(options.command ? { command: options.command } : {}),
   };
+  const mine = `${JSON.stringify(me)}\n`;
   let delay = 10;
   for (;;) {
+    let created = false;
     try {
       const handle = await open(path, 'wx', 0o600);
+      created = true;
       try {
-        await handle.writeFile(`${JSON.stringify(me)}\n`);
+        await handle.writeFile(mine);
         await handle.sync();
       } finally {
         await handle.close();
       }
-      return { path, release: () => unlink(path).catch(() => undefined) };
+      return { path, release: () => release(path, mine) };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (created || (error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        // E.g. a read-only folder or a full disk: nothing was written, say so instead of failing
+        // as a bug, and leave no half-written lock behind.
+        if (created) await unlink(path).catch(() => undefined);
+        throw new WriteError(
+          'lock-failed',
+          `could not take the lock ${path}: ${describeFsError(error)}; nothing was changed, run the command again`,
+          stateFile,
+          error,
+        );
+      }
     }
-    const holder = await readLock(path);
+    const holder = await readLock(path).catch((error) => {
+      throw new WriteError(
+        'lock-failed',
+        `could not read the lock ${path}: ${describeFsError(error)}; nothing was changed, run the command again`,
+        stateFile,
+        error,
+      );
+    });
     if (holder && (await isStale(path, holder.info))) {
-      await reclaim(path, holder.raw);
-      continue;
+      const reclaimed = await reclaim(path, holder.raw).catch((error) => {
+        throw new WriteError(
+          'lock-failed',
+          `could not reclaim the abandoned lock ${path}: ${describeFsError(error)}; nothing was changed, run the command again`,
+          stateFile,
+          error,
+        );
+      });
+      if (reclaimed) continue;
     }
     if (Date.now() >= deadline) {
       const who = holder?.info
@@ -111,6 +139,13 @@ export async function acquireLock(stateFile: string, options: LockOptions = {}):
   }
 }
 
+// Removes the lock file if it is still ours (someone may have removed a lock they judged
+// abandoned, and another process taken it since).
+async function release(path: string, mine: string): Promise<void> {
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current === mine) await unlink(path).catch(() => undefined);
+}
+
 // A lock is stale when its holder is a process of this host that no longer runs, or when it
 // is unreadable and old (a holder killed between creating and writing it).
 async function isStale(path: string, info: LockInfo | undefined): Promise<boolean> {
@@ -123,31 +158,32 @@ async function isStale(path: string, info: LockInfo | undefined): Promise<boolea
   }
 }
 
-// Reclaims a stale lock without racing another reclaimer: the lock is renamed aside (only one
-// rename of that file can succeed) and put back if what was renamed is not the stale lock seen.
-async function reclaim(path: string, staleRaw: string): Promise<void> {
-  const aside = `${path}.stale-${ownPid}-${Date.now()}`;
+// How old a reclaim guard must be before it counts as left by a reclaimer that was killed (a
+// reclaim takes milliseconds).
+const GUARD_STALE_MS = 10_000;
+
+// Removes a stale lock without racing other reclaimers. Only the process that creates the
+// `<lock>.reclaim` guard (O_EXCL) may remove the lock, and only while it still holds the stale
+// content seen: a dead holder never changes it, and nobody else removes it meanwhile, so a live
+// lock taken in the meantime is never removed. (Renaming the lock aside, as this did before,
+// let a late reclaimer move a live lock away and two processes hold it at once.)
+// Returns false when another process is reclaiming (then wait a little and look again).
+async function reclaim(path: string, staleRaw: string): Promise<boolean> {
+  const guard = `${path}.reclaim`;
   try {
-    await rename(path, aside);
-  } catch {
-    return;
+    await (await open(guard, 'wx', 0o600)).close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another process is reclaiming; wait for it, or clear a guard its killed owner left.
+    const info = await stat(guard).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > GUARD_STALE_MS) await unlink(guard).catch(() => undefined);
+    return false;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => '');
-  if (moved === staleRaw) {
-    await unlink(aside).catch(() => undefined);
-    return;
-  }
-  // Another process took the lock between our read and our rename: give it back.
   try {
-    const handle = await open(path, 'wx', 0o600);
-    try {
-      await handle.writeFile(moved);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // The path is taken again; the holder we displaced loses its lock file but still finishes.
+    const current = await readFile(path, 'utf8').catch(() => undefined);
+    if (current === staleRaw) await unlink(path).catch(() => undefined);
+  } finally {
+    await unlink(guard).catch(() => undefined);
   }
-  await unlink(aside).catch(() => undefined);
+  return true;
 }
