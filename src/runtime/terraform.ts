@@ -15,6 +15,7 @@ import { type Document, isMap, isScalar, type Node, type Pair, type YAMLMap } fr
 import { ExitCode, type SourcePosition, StateError } from '../errors.js';
 import { ensureMap, findPair, rootMap, valueAt } from '../migrate/doc.js';
 import { formatUtc } from '../migrate/times.js';
+import { textPosition } from '../parse/decode.js';
 
 /** One Terraform output, as `terraform output -json` or a state file gives it. */
 export interface TerraformOutput {
@@ -759,16 +760,6 @@ function parseJson(text: string, file: string, fix: string): unknown {
       cause: error,
     });
   }
-}
-
-function textPosition(text: string, offset: number): SourcePosition {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, col: offset - lineStart + 1 };
 }
 
 /**
