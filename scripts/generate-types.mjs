@@ -1,11 +1,24 @@
 #!/usr/bin/env node
-// Generates src/generated/ from schemas/: TypeScript types (json-schema-to-typescript) and the
-// schemas as importable modules. `--check` compares instead of writing and exits 1 when stale,
-// `--out DIR` writes or checks another folder (used by the staleness test).
+// Generates src/generated/ from schemas/: TypeScript types (json-schema-to-typescript), and the
+// schemas as importable modules together with their validators, compiled here by ajv (standalone
+// code) so that no schema is compiled at run time. `--check` compares instead of writing and
+// exits 1 when stale, `--out DIR` writes or checks another folder (used by the staleness test).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import addFormats from 'ajv-formats';
 import { compile } from 'json-schema-to-typescript';
+
+/**
+ * The ajv options of the validators: every error, strict schemas, verbose errors (messages quote
+ * the value and read the failing schema's pattern and properties).
+ */
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true };
+
+/** Keywords of the schemas that only annotate (for editors), which strict mode must know. */
+export const ANNOTATIONS = ['markdownDescription'];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const banner = (source) =>
@@ -14,10 +27,17 @@ const banner = (source) =>
 /** Builds every generated file: a map from path (relative to the output folder) to content. */
 export async function generateAll() {
   const files = {};
-  const schemaModule = [banner('schemas/*.schema.json'), ''];
+  const schemaModule = [
+    // The validators are ajv's generated JavaScript, which is not typed.
+    '// @ts-nocheck',
+    banner('schemas/*.schema.json'),
+    '',
+  ];
+  const schemas = {};
   for (const version of [1, 2]) {
     const source = `schemas/deployment-state.v${version}.schema.json`;
     const schema = JSON.parse(await readFile(join(root, source), 'utf8'));
+    schemas[version] = schema;
     const ts = await compile(structuredClone(schema), `DeploymentStateV${version}`, {
       bannerComment: banner(source),
       additionalProperties: false,
@@ -33,8 +53,32 @@ export async function generateAll() {
       '',
     );
   }
+  schemaModule.push(validatorsCode(schemas), '');
   files['schemas.ts'] = schemaModule.join('\n');
   return files;
+}
+
+/**
+ * The validators of every version as ajv standalone code (`validateV1`, `validateV2`), made an
+ * ES module: ajv's runtime helpers are loaded with a `require` made by createRequire, which works
+ * the same under Node.js and under the test runner's module loader.
+ */
+function validatorsCode(schemas) {
+  const ajv = new Ajv2020({ ...AJV_OPTIONS, code: { source: true, esm: true } });
+  addFormats.default(ajv);
+  for (const keyword of ANNOTATIONS) ajv.addKeyword(keyword);
+  const exports = {};
+  for (const [version, schema] of Object.entries(schemas)) {
+    ajv.addSchema(schema);
+    exports[`validateV${version}`] = schema.$id;
+  }
+  const code = standaloneCode.default(ajv, exports).replace(/^"use strict";/, '');
+  return [
+    '/** Validators of the schemas above (ajv standalone code; options in scripts/generate-types.mjs). */',
+    "import { createRequire } from 'node:module';",
+    'const require = createRequire(import.meta.url);',
+    code,
+  ].join('\n');
 }
 
 // Line endings and the trailing newline are normalised so that a checkout with autocrlf

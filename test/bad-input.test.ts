@@ -202,15 +202,18 @@ describe('the size cap', () => {
 
 describe('usage errors (exit 2, one line on stderr)', () => {
   it.each([
-    [['frobnicate'], 'error: Unknown argument: frobnicate; see: k0rdent-state --help [usage]'],
-    [['validate', '--frob', 'x.yaml'], 'error: Unknown argument: frob; see: k0rdent-state --help [usage]'],
+    [['frobnicate'], 'error: unknown command "frobnicate"; see the commands: k0rdent-state --help [usage]'],
+    [
+      ['validate', '--frob', 'x.yaml'],
+      'error: Unknown argument: frob; see: k0rdent-state validate --help [usage]',
+    ],
     [
       ['validate', '--schema', 'v3', 'x.yaml'],
-      'error: Invalid values: Argument: schema, Given: "v3", Choices: "v1", "v2"; see: k0rdent-state --help [usage]',
+      'error: Invalid values: Argument: schema, Given: "v3", Choices: "v1", "v2"; see: k0rdent-state validate --help [usage]',
     ],
     [
       ['validate', '--format', 'xml', 'x.yaml'],
-      'error: Invalid values: Argument: format, Given: "xml", Choices: "text", "json"; see: k0rdent-state --help [usage]',
+      'error: Invalid values: Argument: format, Given: "xml", Choices: "text", "json", "github", "sarif", "junit"; see: k0rdent-state validate --help [usage]',
     ],
   ])('%j', async (argv, message) => {
     const result = await runCli(argv, dir);

@@ -10,6 +10,7 @@ import { renderReport } from '../src/report/render.js';
 import { buildReport } from '../src/report/report.js';
 import { validateParsed } from '../src/validate/validate.js';
 import { LATEST_VERSION } from '../src/version.js';
+import { leaves, lostReason } from './helpers/nothing-lost.js';
 import { repoRoot } from './helpers.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -95,68 +96,6 @@ describe('migration fixtures (input.yaml -> expected.yaml + report.json)', () =>
     expect(reportJson).toBe(readFileSync(join(folder, 'report.json'), 'utf8'));
   });
 });
-
-type Leaf = { path: string; value: unknown };
-
-function leaves(value: unknown, path: string[] = []): Leaf[] {
-  if (value !== null && typeof value === 'object') {
-    const entries = Array.isArray(value)
-      ? value.map((v, i) => [String(i), v] as const)
-      : Object.entries(value);
-    if (entries.length === 0) return [{ path: path.join('.'), value }];
-    return entries.flatMap(([key, child]) => leaves(child, [...path, key]));
-  }
-  return [{ path: path.join('.'), value }];
-}
-
-function getDotted(data: unknown, dotted: string): unknown {
-  // Keys of unrecognized may contain dots: match them greedily.
-  let node: unknown = data;
-  let rest = dotted;
-  while (rest !== '') {
-    if (node === null || typeof node !== 'object') return undefined;
-    const record = node as Record<string, unknown>;
-    const key = Object.keys(record)
-      .filter((k) => rest === k || rest.startsWith(`${k}.`))
-      .sort((a, b) => b.length - a.length)[0];
-    if (key === undefined) return undefined;
-    node = record[key];
-    rest = rest.slice(key.length + 1);
-  }
-  return node;
-}
-
-const covers = (prefix: string, path: string) => path === prefix || path.startsWith(`${prefix}.`);
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a !== null && typeof a === 'object')
-    return JSON.stringify(a) === JSON.stringify(b) || (b === '{}' && Object.keys(a).length === 0);
-  if (b !== null && typeof b === 'object') return sameValue(b, a);
-  return String(a) === String(b);
-}
-
-/** Follows one input leaf through the changes; returns why it is lost, or undefined when it is kept. */
-function lostReason(leaf: Leaf, changes: readonly Change[], output: unknown): string | undefined {
-  let at = leaf.path;
-  let expected: unknown = leaf.value;
-  for (const change of changes) {
-    if (change.op === 'prune' && change.from && covers(change.from, at)) return undefined;
-    if (change.op === 'move' && change.from && change.to && covers(change.from, at)) {
-      at = change.to + at.slice(change.from.length);
-    } else if (change.op === 'retype' && change.to === at) {
-      expected = change.value;
-    } else if (change.op === 'set' && change.to && covers(change.to, at)) {
-      const copied = changes.find((c) => c.op === 'add' && c.from && covers(c.from, at));
-      if (!copied) return `overwritten at ${at} by ${change.step} without a copy`;
-      return undefined;
-    }
-  }
-  const found = getDotted(output, at);
-  if (found === undefined) return `not found at ${at}`;
-  if (!sameValue(found, expected))
-    return `at ${at}: ${JSON.stringify(found)} instead of ${JSON.stringify(expected)}`;
-  return undefined;
-}
 
 describe.each(readdirSync(v1Dir).filter((name) => name.endsWith('.yaml')))('v1 fixture %s', (name) => {
   const bytes = readFileSync(join(v1Dir, name));

@@ -25,6 +25,8 @@ function loadSchema(version: number): Json {
 function strictAjv() {
   const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });
   addFormats(ajv);
+  // The editors' hover text (VS Code's YAML extension); an annotation, not a JSON Schema keyword.
+  ajv.addKeyword('markdownDescription');
   return ajv;
 }
 

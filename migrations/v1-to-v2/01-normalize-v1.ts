@@ -1,4 +1,5 @@
 import { type Document, isMap, isScalar, YAMLMap } from 'yaml';
+import { schemaV1, schemaV2 } from '../../src/generated/schemas.js';
 import { ChangeLog } from '../../src/migrate/changes.js';
 import { findPair, keysAt, type Path, rootMap, scalarAt, valueAt } from '../../src/migrate/doc.js';
 import type { MigrationStep } from '../../src/migrate/types.js';
@@ -25,6 +26,16 @@ export const V1_BOOLEAN_KEYS = [
 
 const FLAG_NAMES = ['azure_children', 'kof'] as const;
 
+/**
+ * Top-level keys of v2 that no v1 template or script wrote (`current_run_id`, `wireguard_config`,
+ * ...). A v1 file that has one (a hand edit, a v2 file that lost its schema_version line) is
+ * carrying unknown data under that name, which the later steps would overwrite: it goes to
+ * unrecognized first. `migrations_applied` stays: finalize-v2 appends to an earlier record.
+ */
+const V2_ONLY_KEYS = Object.keys(schemaV2.properties).filter(
+  (key) => !(key in schemaV1.properties) && key !== 'migrations_applied',
+);
+
 /** Reads a legacy boolean: true/false or "true"/"false"; undefined otherwise. */
 function legacyBool(value: unknown): boolean | undefined {
   if (value === true || value === 'true') return true;
@@ -45,6 +56,27 @@ export const normalizeV1: MigrationStep = {
   apply(doc: Document, context) {
     const log = new ChangeLog(doc, this.id);
     const root = rootMap(doc);
+
+    // `unrecognized` first, so that the others are not put into (and over) its old value.
+    const keys = keysAt(doc, []).sort((a, b) => Number(b === 'unrecognized') - Number(a === 'unrecognized'));
+    for (const key of keys) {
+      if (V2_ONLY_KEYS.includes(key)) {
+        log.move(
+          [key],
+          ['unrecognized', key],
+          'a v2 key in a v1 file: carried verbatim before the migration writes its own',
+        );
+      }
+    }
+    for (const key of keysAt(doc, ['deployment_flags'])) {
+      if (!(FLAG_NAMES as readonly string[]).includes(key)) {
+        log.move(
+          ['deployment_flags', key],
+          ['unrecognized', `deployment_flags.${key}`],
+          'not a flag of v2; carried verbatim',
+        );
+      }
+    }
 
     const retypeBool = (path: Path) => {
       const node = scalarAt(doc, path);

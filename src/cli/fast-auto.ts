@@ -1,8 +1,11 @@
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 
 const CURRENT_LINE = /^schema_version:[ \t]*2[ \t]*(?:#[^\n]*)?\r?$/m;
 const ANY_VERSION_LINE = /^schema_version[ \t]*:/gm;
+// The default size cap of src/read/read-file.ts (not imported, to keep this path light): a larger
+// file is not read into memory here; the full path refuses it with its usual message.
+const MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * The nothing-to-do path of `migrate --auto`, run before anything heavy is loaded: answers 0
@@ -19,6 +22,7 @@ export function fastAuto(argv: readonly string[], cwd: string): number | undefin
   const file = resolve(cwd, rest[0] ?? 'state/deployment-state.yaml');
   let text: string;
   try {
+    if (statSync(file).size > MAX_BYTES) return undefined;
     text = readFileSync(file, 'latin1');
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 0 : undefined;

@@ -8,8 +8,13 @@ export interface CliIO {
   env: Readonly<Record<string, string | undefined>>;
   /** Folder relative paths are resolved against. */
   cwd: string;
-  /** Standard output is a terminal (colour and progress only then). */
+  /** Standard output is a terminal (colour only then). */
   isTTY?: boolean;
+  /**
+   * Standard error is a terminal (progress lines only then). When not given, {@link isTTY}
+   * decides.
+   */
+  stderrIsTTY?: boolean;
   /** Terminal width for help text. */
   columns?: number;
   /** Reads all of standard input (for `-` arguments). */

@@ -1,9 +1,12 @@
-import { run } from './run.js';
+import { formatStateError, StateError } from '../errors.js';
+import { fastValidateOptions } from './fast-validate.js';
+import type { CliIO } from './io.js';
 
 /**
  * Entry point of the `k0rdent-state` binary: runs the CLI over the real process. Unexpected
  * errors (bugs, not bad input) print one line and a hint to report them, never a stack trace
- * unless K0RDENT_STATE_DEBUG is set.
+ * unless K0RDENT_STATE_DEBUG is set. The command line parser and the commands are loaded only
+ * when needed: `validate FILE...` into a pipe (pre-commit, CI) runs without them.
  */
 export async function main(): Promise<number> {
   // A reader that stops early (`| head`) is not an error of ours: stop quietly.
@@ -11,20 +14,38 @@ export async function main(): Promise<number> {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  const argv = process.argv.slice(2);
+  const io: CliIO = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: process.stdout.isTTY === true,
+    columns: process.stdout.columns,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
   try {
-    return await run(process.argv.slice(2), {
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
-      env: process.env,
-      cwd: process.cwd(),
-      isTTY: process.stdout.isTTY === true,
-      columns: process.stdout.columns,
-      readStdin: async () => {
-        const chunks: Buffer[] = [];
-        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-        return Buffer.concat(chunks).toString('utf8');
-      },
+    const validate = fastValidateOptions(argv, {
+      stdout: process.stdout.isTTY === true,
+      stderr: process.stderr.isTTY === true,
     });
+    if (validate) {
+      const { validateCommand } = await import('./validate.js');
+      try {
+        return await validateCommand(validate, io);
+      } catch (error) {
+        // As run() reports it.
+        if (!(error instanceof StateError)) throw error;
+        io.stderr(`${formatStateError(error)}\n`);
+        return error.exitCode;
+      }
+    }
+    const { run } = await import('./run.js');
+    return await run(argv, io);
   } catch (error) {
     const detail = process.env.K0RDENT_STATE_DEBUG ? (error as Error).stack : (error as Error).message;
     process.stderr.write(

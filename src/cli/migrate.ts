@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ExitCode, formatStateError, ReadError, StateError } from '../errors.js';
+import { ExitCode, formatStateError, ReadError, StateError, UsageError } from '../errors.js';
 import { migrateFile } from '../migrate/apply.js';
 import { MigrationError } from '../migrate/engine.js';
 import { rollbackFile } from '../migrate/rollback.js';
@@ -10,17 +10,31 @@ import { readStateBytes } from '../read/read-file.js';
 import { type ReportFormat, renderReport } from '../report/render.js';
 import { LATEST_VERSION } from '../version.js';
 import { describeFsError, WriteError } from '../write/atomic.js';
+import {
+  type CheckRun,
+  type CiFormat,
+  type FileFindings,
+  isCiFormat,
+  renderCheckRun,
+} from './formats/index.js';
 import type { CliIO } from './io.js';
-import { formatProblem } from './validate.js';
+import { formatProblem, progressReporter } from './validate.js';
 
 /** Options of the `migrate` command. */
 export interface MigrateCommandOptions {
   file: string;
+  /** `--check` only: every file to check (default: `[file]`). */
+  files?: string[];
   dryRun: boolean;
   auto: boolean;
   check: boolean;
   report?: string;
-  format: ReportFormat;
+  /** The report's format; with `--check` also `github`, `sarif` or `junit`. */
+  format: ReportFormat | CiFormat;
+  /** Print only errors: no report after applying, no notes. */
+  quiet?: boolean;
+  /** `--check` over many files: show progress on standard error (the caller decides: a terminal). */
+  progress?: boolean;
   now: Date;
   lockTimeoutMs: number;
   maxBytes: number;
@@ -30,9 +44,18 @@ export interface MigrateCommandOptions {
 
 /** The `migrate` command: dry run, apply, `--auto` and `--check`. */
 export async function migrateCommand(options: MigrateCommandOptions, io: CliIO): Promise<number> {
+  if (options.check) return checkCommand(options.files ?? [options.file], options, io);
   const path = resolve(io.cwd, options.file);
+  const format = options.format;
+  if (isCiFormat(format)) {
+    return reportError(
+      new UsageError(
+        `--format ${format} goes with migrate --check (and validate); a migration report is text, json or markdown`,
+      ),
+      io,
+    );
+  }
   try {
-    if (options.check) return await check(path, options, io);
     const result = await migrateFile(path, {
       now: options.now,
       dryRun: options.dryRun,
@@ -44,24 +67,25 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
       diff: options.diff ?? (options.dryRun || options.report !== undefined),
     });
     if (result.status === 'current') {
-      if (!options.auto) io.stderr(`${options.file} is already v${LATEST_VERSION}; nothing to migrate\n`);
+      if (!options.auto && !options.quiet) {
+        io.stderr(`${options.file} is already v${LATEST_VERSION}; nothing to migrate\n`);
+      }
       return ExitCode.ok;
     }
     const report = result.report;
     if (!report) return ExitCode.ok;
     if (options.report) {
-      await writeFile(
-        resolve(io.cwd, options.report),
-        renderReport(report, options.format, { color: false }),
-      ).catch((error) => {
-        const done = result.status === 'migrated' ? `${options.file} was migrated, but ` : '';
-        throw new WriteError(
-          'report-failed',
-          `${done}the report could not be written: ${describeFsError(error)}; check the --report path`,
-          options.report ?? '',
-          error,
-        );
-      });
+      await writeFile(resolve(io.cwd, options.report), renderReport(report, format, { color: false })).catch(
+        (error) => {
+          const done = result.status === 'migrated' ? `${options.file} was migrated, but ` : '';
+          throw new WriteError(
+            'report-failed',
+            `${done}the report could not be written: ${describeFsError(error)}; check the --report path`,
+            options.report ?? '',
+            error,
+          );
+        },
+      );
     }
     if (options.auto) {
       io.stderr(
@@ -69,10 +93,11 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
       );
       return ExitCode.ok;
     }
+    // --quiet: an applied migration prints nothing more (the report is in --report FILE if asked);
+    // a dry run still prints its report, which is what it was asked for.
+    if (options.quiet && result.status === 'migrated') return ExitCode.ok;
     const noDiff = options.diff === undefined ? result.status === 'migrated' : !options.diff;
-    io.stdout(
-      renderReport(report, options.format, { color: options.color && options.format === 'text', noDiff }),
-    );
+    io.stdout(renderReport(report, format, { color: options.color && format === 'text', noDiff }));
     return ExitCode.ok;
   } catch (error) {
     if (options.auto && error instanceof ReadError && error.code === 'file-not-found') return ExitCode.ok;
@@ -80,18 +105,123 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
   }
 }
 
-async function check(path: string, options: MigrateCommandOptions, io: CliIO): Promise<number> {
-  const bytes = await readStateBytes(path, { maxBytes: options.maxBytes }).catch((error) => {
-    error.file = options.file;
-    throw error;
-  });
-  const parsed = parseState(decodeStateBytes(bytes, options.file).text, options.file);
-  const version = detectVersion(parsed);
-  if (version === LATEST_VERSION) return ExitCode.ok;
-  io.stdout(
-    `${options.file}:1:1: error: format v${version} needs migrating to v${LATEST_VERSION}; run: k0rdent-state migrate ${options.file} [needs-migration]\n`,
+/** Outcome of `migrate --check` for one file. */
+interface CheckedFile {
+  findings: FileFindings;
+  version: number | null;
+  exitCode: number;
+  /** Set when the file could not be checked: the error as the CLI prints it. */
+  error?: StateError;
+}
+
+/** The text line `migrate --check` prints for a file that needs migrating. */
+export function needsMigrationMessage(file: string, version: number): string {
+  return `format v${version} needs migrating to v${LATEST_VERSION}; run: k0rdent-state migrate ${file}`;
+}
+
+async function checkFile(file: string, options: MigrateCommandOptions, io: CliIO): Promise<CheckedFile> {
+  const started = performance.now();
+  const path = resolve(io.cwd, file);
+  try {
+    const bytes = await readStateBytes(path, { maxBytes: options.maxBytes }).catch((error) => {
+      if (error instanceof StateError) error.file = file;
+      throw error;
+    });
+    const parsed = parseState(decodeStateBytes(bytes, file).text, file);
+    const version = detectVersion(parsed);
+    const timeMs = performance.now() - started;
+    if (version === LATEST_VERSION) {
+      return { findings: { file, valid: true, findings: [], timeMs }, version, exitCode: ExitCode.ok };
+    }
+    return {
+      findings: {
+        file,
+        valid: false,
+        timeMs,
+        findings: [
+          {
+            severity: 'error',
+            code: 'needs-migration',
+            message: needsMigrationMessage(file, version),
+            line: 1,
+            col: 1,
+            endLine: 1,
+            endCol: 1,
+          },
+        ],
+      },
+      version,
+      exitCode: ExitCode.invalid,
+    };
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+    error.file = file;
+    const position = error.position;
+    return {
+      findings: {
+        file,
+        valid: false,
+        unchecked: true,
+        timeMs: performance.now() - started,
+        findings: [
+          {
+            severity: 'error',
+            code: error.code,
+            message: error.message.replace(/\s*[\r\n]+\s*/g, ' '),
+            ...(position
+              ? { line: position.line, col: position.col, endLine: position.line, endCol: position.col }
+              : {}),
+          },
+        ],
+      },
+      version: null,
+      exitCode: error.exitCode,
+      error,
+    };
+  }
+}
+
+/** `migrate --check FILES..`: exit 1 when a file needs migrating, higher when one cannot be read. */
+async function checkCommand(files: string[], options: MigrateCommandOptions, io: CliIO): Promise<number> {
+  const checked: CheckedFile[] = [];
+  const progress = progressReporter(
+    io,
+    files.length,
+    'checked',
+    options.progress === true && files.length >= 20,
   );
-  return ExitCode.invalid;
+  for (const file of files) {
+    checked.push(await checkFile(file, options, io));
+    progress.tick(checked.length);
+  }
+  progress.done();
+  const format = options.format;
+  if (isCiFormat(format)) {
+    const run: CheckRun = { command: 'migrate --check', files: checked.map((entry) => entry.findings) };
+    io.stdout(renderCheckRun(run, format));
+  } else if (format === 'json') {
+    const entries = checked.map((entry) => ({
+      file: entry.findings.file,
+      version: entry.version,
+      latest: LATEST_VERSION,
+      needs_migration: entry.version !== null && entry.version < LATEST_VERSION,
+      ...(entry.error ? { error: { code: entry.error.code, message: formatStateError(entry.error) } } : {}),
+    }));
+    io.stdout(
+      `${JSON.stringify({ current: checked.every((entry) => entry.exitCode === ExitCode.ok), files: entries }, null, 2)}\n`,
+    );
+  } else {
+    for (const entry of checked) {
+      if (entry.error) {
+        io.stderr(`${formatStateError(entry.error)}\n`);
+        continue;
+      }
+      for (const finding of entry.findings.findings) {
+        io.stdout(`${entry.findings.file}:1:1: error: ${finding.message} [${finding.code}]\n`);
+      }
+    }
+  }
+  return checked.reduce((code, entry) => Math.max(code, entry.exitCode), ExitCode.ok as number);
 }
 
 /** Options of the `rollback` command. */
@@ -100,6 +230,8 @@ export interface RollbackCommandOptions {
   dryRun: boolean;
   now: Date;
   lockTimeoutMs: number;
+  /** Print nothing after a successful rollback (a dry run still says what it would do). */
+  quiet?: boolean;
 }
 
 /** The `rollback` command: restores the newest verified migration backup. */
@@ -116,7 +248,7 @@ export async function rollbackCommand(options: RollbackCommandOptions, io: CliIO
       io.stdout(
         `would restore ${options.file} (v${result.restoredVersion}) from ${result.source}, after archiving the current file to old_deployments/<id>_<time>_rollback/\n`,
       );
-    } else {
+    } else if (!options.quiet) {
       io.stdout(
         `restored ${options.file} (v${result.restoredVersion}) from ${result.source}; the replaced file is in ${result.archived}\n`,
       );

@@ -3,10 +3,12 @@ import { ExitCode, formatStateError, StateError, UsageError } from '../errors.js
 import { DEFAULT_MAX_BYTES, parseSize } from '../read/read-file.js';
 import type { ReportFormat } from '../report/render.js';
 import { TOOL_VERSION } from '../version.js';
+import { CI_FORMATS, type CiFormat } from './formats/index.js';
 import type { CliIO } from './io.js';
 import { migrateCommand, rollbackCommand } from './migrate.js';
+import { schemaCommand } from './schema.js';
 import { type StateCommandContext, stateCommand } from './state.js';
-import { validateCommand } from './validate.js';
+import { type ValidateFormat, validateCommand } from './validate.js';
 
 const DEFAULT_FILE = 'state/deployment-state.yaml';
 
@@ -14,6 +16,24 @@ function parser(io: CliIO): Argv {
   return yargs()
     .scriptName('k0rdent-state')
     .usage('$0 <command> [options]\n\nOwns the k0rdent deployer state file (state/deployment-state.yaml).')
+    .option('quiet', {
+      alias: 'q',
+      describe: 'print only errors (and the answer of a query)',
+      type: 'boolean',
+      global: true,
+    })
+    .option('verbose', {
+      describe: 'say more: one line per file for validate, timings',
+      type: 'boolean',
+      global: true,
+    })
+    .option('color', {
+      describe: 'colour the output (only on a terminal; NO_COLOR or --no-color turn it off)',
+      type: 'boolean',
+      default: true,
+      global: true,
+    })
+    .conflicts('quiet', 'verbose')
     .command('validate [files..]', 'Check state files against their schema and the v2 invariants', (y) =>
       y
         .positional('files', {
@@ -31,18 +51,26 @@ function parser(io: CliIO): Argv {
           type: 'boolean',
         })
         .option('strict', { describe: 'treat warnings as errors', type: 'boolean' })
-        .option('format', { describe: 'output format', choices: ['text', 'json'], default: 'text' })
+        .option('format', {
+          describe: 'output format: text, json, or for CI github (annotations), sarif (code scanning), junit',
+          choices: ['text', 'json', ...CI_FORMATS],
+          default: 'text',
+        })
         .option('max-size', { describe: 'refuse files larger than this (e.g. 16MiB, 512k)', type: 'string' })
         .example('$0 validate', 'check state/deployment-state.yaml')
         .example('$0 validate --require-latest state/*.yaml', 'also fail on files still in format v1')
-        .example('$0 validate --format json fixtures/v2/*.yaml', 'machine-readable output'),
+        .example('$0 validate --format json fixtures/v2/*.yaml', 'machine-readable output')
+        .example('$0 validate --format github', 'annotations in a GitHub Actions job')
+        .example('$0 validate --format sarif > state.sarif', 'for code scanning (upload-sarif)')
+        .example('$0 validate --verbose state/*.yaml', 'one line per file, with timings'),
     )
     .command(
-      'migrate [file]',
+      'migrate [file] [more..]',
       'Migrate a state file to the newest format (review with --dry-run first)',
       (y) =>
         y
           .positional('file', { describe: 'the state file', type: 'string', default: DEFAULT_FILE })
+          .positional('more', { describe: 'more files, with --check only', type: 'string', array: true })
           .option('dry-run', { describe: 'print the report and the diff; write nothing', type: 'boolean' })
           .option('auto', {
             describe: 'for deployer scripts: silent when there is nothing to do, one line when it migrates',
@@ -51,8 +79,8 @@ function parser(io: CliIO): Argv {
           .option('check', { describe: 'exit 1 when a migration is needed, 0 when current', type: 'boolean' })
           .option('report', { describe: 'also write the report to this file', type: 'string' })
           .option('format', {
-            describe: 'report format',
-            choices: ['text', 'json', 'markdown'],
+            describe: 'report format; with --check also github, sarif, junit (for CI)',
+            choices: ['text', 'json', 'markdown', ...CI_FORMATS],
             default: 'text',
           })
           .option('diff', {
@@ -66,16 +94,20 @@ function parser(io: CliIO): Argv {
             default: 30,
           })
           .option('max-size', { describe: 'refuse files larger than this (e.g. 16MiB)', type: 'string' })
-          .option('color', {
-            describe: 'colour the report (only on a terminal; NO_COLOR disables)',
-            type: 'boolean',
-            default: true,
-          })
           .conflicts('dry-run', ['auto', 'check'])
           .conflicts('auto', 'check')
+          .check((argv) => {
+            const more = (argv.more as string[] | undefined) ?? [];
+            if (more.length > 0 && argv.check !== true) {
+              throw new Error('migrate takes one file; only migrate --check takes several');
+            }
+            return true;
+          })
           .example('$0 migrate --dry-run', 'review what would change in state/deployment-state.yaml')
           .example('$0 migrate', 'migrate it, keeping the original in old_deployments/')
           .example('$0 migrate --auto', 'first line of every deployer script')
+          .example('$0 migrate --check state/*.yaml', 'exit 1 when a file still needs migrating (CI, hooks)')
+          .example('$0 migrate --check --format github state/*.yaml', 'the same, as GitHub annotations')
           .example(
             '$0 migrate --dry-run --format markdown --report migration.md',
             'a report for a pull request',
@@ -91,7 +123,18 @@ function parser(io: CliIO): Argv {
           type: 'number',
           default: 30,
         })
-        .example('$0 rollback --dry-run', 'show which backup would be restored'),
+        .example('$0 rollback --dry-run', 'show which backup would be restored')
+        .example('$0 rollback', 'restore it; the current file is archived first'),
+    )
+    .command('schema [schema-version]', 'Print the JSON Schema of a format version (for editors)', (y) =>
+      y
+        .positional('schema-version', {
+          describe: 'v1, v2 or latest',
+          type: 'string',
+          default: 'latest',
+        })
+        .example('$0 schema v2 > deployment-state.v2.schema.json', 'for the yaml-language-server modeline')
+        .example('$0 schema v1', 'the schema of the old, unversioned format'),
     )
     .command('run <action>', 'Start or complete a deployment run', (y) =>
       stateOptions(y)
@@ -150,7 +193,9 @@ function parser(io: CliIO): Argv {
           type: 'string',
         })
         .option('json', { describe: 'the value is JSON', type: 'boolean' })
-        .example('$0 runtime set wireguard_config.vpn_connected true', ''),
+        .example('$0 runtime set wireguard_config.vpn_connected true', 'record that the VPN is up')
+        .example('$0 runtime set k0rdent_install_state.namespace kcm-system', 'text value')
+        .example('$0 runtime set k0s_cluster_state.kubeconfig_path ~/.kube/k0rdent.yaml', 'a path'),
     )
     .command('infra <action> [key] [value]', 'Sync or set the Terraform output cache', (y) =>
       stateOptions(y)
@@ -184,8 +229,12 @@ function parser(io: CliIO): Argv {
           }
           return true;
         })
-        .example('terraform output -json | $0 infra sync --outputs - --terraform-dir terraform/', '')
-        .example('$0 infra set resource_group_name \'"rg-1"\'', ''),
+        .example(
+          'terraform output -json | $0 infra sync --outputs - --terraform-dir terraform/',
+          'cache the outputs, recording the backend',
+        )
+        .example('$0 infra sync --terraform-dir terraform/', 'read the state file terraform init recorded')
+        .example('$0 infra set resource_group_name \'"rg-1"\'', 'set one cached output (JSON)'),
     )
     .command('get <key>', 'Print a value: runtime layer first, then the Terraform cache', (y) =>
       stateOptions(y)
@@ -199,9 +248,13 @@ function parser(io: CliIO): Argv {
           describe: 'fail instead of warning on an old or stale cache',
           type: 'boolean',
         })
-        .example('$0 get wireguard_config.vpn_connected', '')
         .option('default', { describe: 'print this and exit 0 when the key is not there', type: 'string' })
-        .example('$0 get resource_group_name --require-fresh', ''),
+        .example('$0 get wireguard_config.vpn_connected', 'a runtime value')
+        .example(
+          '$0 get resource_group_name --require-fresh',
+          'a Terraform output; fail when the cache is old',
+        )
+        .example('$0 get wg_vpn_connected --default false', 'a v1 key name works too'),
     )
     .command(
       'vm <action> <name> [field]',
@@ -219,19 +272,32 @@ function parser(io: CliIO): Argv {
             type: 'string',
             default: '1h',
           })
-          .example('$0 vm info k0rdent-abc-controller public_ip', '')
-          .example('$0 vm mark k0rdent-abc-controller ssh-verified', ''),
+          .example('$0 vm info k0rdent-abc-controller public_ip', 'a VM fact from the Terraform cache')
+          .example('$0 vm runtime k0rdent-abc-controller ssh_verified', 'a runtime check')
+          .example('$0 vm mark k0rdent-abc-controller ssh-verified', 'record that SSH works'),
     )
     .command('history', 'List deployment runs', (y) =>
-      stateOptions(y).option('json', { describe: 'JSON instead of a table', type: 'boolean' }),
+      stateOptions(y)
+        .option('json', { describe: 'JSON instead of a table', type: 'boolean' })
+        .example('$0 history', 'one line per run: id, outcome, times, flags')
+        .example('$0 history --json', 'for scripts'),
     )
     .command(
       'show-run <run-id>',
       'Show one run: flags, config, phase timeline, Terraform reference, error',
-      (y) => stateOptions(y).positional('run-id', { type: 'string' }),
+      (y) =>
+        stateOptions(y)
+          .positional('run-id', { describe: 'a run id from history', type: 'string' })
+          .example('$0 show-run 20251203T091244Z-3f9a1c', 'one run in detail'),
     )
     .command('compare-runs <a> <b>', 'Show what changed between two runs', (y) =>
-      stateOptions(y).positional('a', { type: 'string' }).positional('b', { type: 'string' }),
+      stateOptions(y)
+        .positional('a', { describe: 'the earlier run id', type: 'string' })
+        .positional('b', { describe: 'the later run id', type: 'string' })
+        .example(
+          '$0 compare-runs migrated-20251203T091244Z 20251204T100000Z-a1b2c3',
+          'flags, config and phases that differ',
+        ),
     )
     .command('update <key> <value>', false, (y) =>
       stateOptions(y).positional('key', { type: 'string' }).positional('value', { type: 'string' }),
@@ -259,9 +325,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         });
       },
     );
-    if (outcome.error) {
-      throw new UsageError(`${outcome.error.message}; see: k0rdent-state --help`);
-    }
+    if (outcome.error) throw usageError(outcome.error.message, argv);
     if (outcome.output) {
       io.stdout(`${outcome.output}\n`);
       return ExitCode.ok;
@@ -270,11 +334,104 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   } catch (error) {
     return report(error, io);
   }
+  const quiet = parsed.quiet === true;
+  const verbose = parsed.verbose === true;
+  const commandIO = quiet ? quietIO(io) : io;
+  const started = performance.now();
+  let code: number;
   try {
-    return await dispatch(parsed, io);
+    code = await dispatch(parsed, commandIO);
   } catch (error) {
-    return report(error, io);
+    code = report(error, commandIO);
   }
+  const command = (parsed._ as string[])[0];
+  if (verbose && command !== 'validate') {
+    io.stderr(`k0rdent-state ${command}: exit ${code} after ${Math.round(performance.now() - started)} ms\n`);
+  }
+  return code;
+}
+
+/** The commands, for suggestions. */
+const COMMANDS = [
+  'validate',
+  'migrate',
+  'rollback',
+  'schema',
+  'run',
+  'phase',
+  'runtime',
+  'infra',
+  'get',
+  'vm',
+  'history',
+  'show-run',
+  'compare-runs',
+];
+
+/** Edit distance of two short words (for "did you mean"). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * A usage error that says how to fix it: the closest command for a mistyped one, else where the
+ * options are listed.
+ */
+export function usageError(message: string, argv: readonly string[]): UsageError {
+  const first = argv[0] ?? '';
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message.split('\n')[0] ?? '');
+  if (unknown && first !== '' && !first.startsWith('-') && !COMMANDS.includes(first)) {
+    const best = COMMANDS.map((command) => ({ command, d: distance(first, command) })).sort(
+      (x, y) => x.d - y.d,
+    )[0];
+    const hint =
+      best && best.d <= 2
+        ? `did you mean k0rdent-state ${best.command}? (k0rdent-state --help lists the commands)`
+        : 'see the commands: k0rdent-state --help';
+    return new UsageError(`unknown command ${JSON.stringify(first)}; ${hint}`);
+  }
+  const command = COMMANDS.includes(first) ? ` ${first}` : '';
+  return new UsageError(`${message}; see: k0rdent-state${command} --help`);
+}
+
+/** Matches a line the CLI prints for an error: `[FILE[:LINE:COL]: ]error: ...`. */
+const ERROR_LINE = /(^|: )error: /;
+
+/**
+ * The IO of `--quiet`: standard error keeps only error lines (no warnings, notes, summaries,
+ * progress); standard output, the answer of the command, is left to the command.
+ */
+export function quietIO(io: CliIO): CliIO {
+  let pending = '';
+  return {
+    ...io,
+    stderr(text: string) {
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      const kept = lines.filter((line) => ERROR_LINE.test(line));
+      if (kept.length > 0) io.stderr(`${kept.join('\n')}\n`);
+    },
+  };
+}
+
+/** Colour is for terminals only, and never with NO_COLOR (any non-empty value) or --no-color. */
+export function useColor(args: Record<string, unknown>, io: CliIO): boolean {
+  return args.color !== false && io.isTTY === true && !io.env.NO_COLOR;
+}
+
+/** Progress lines go to standard error, only when it is a terminal. */
+function useProgress(io: CliIO): boolean {
+  return (io.stderrIsTTY ?? io.isTTY) === true;
 }
 
 async function dispatch(args: Record<string, unknown>, io: CliIO): Promise<number> {
@@ -287,8 +444,12 @@ async function dispatch(args: Record<string, unknown>, io: CliIO): Promise<numbe
           schema: args.schema as 'v1' | 'v2' | undefined,
           requireLatest: args.requireLatest === true,
           strict: args.strict === true,
-          format: args.format as 'text' | 'json',
+          format: args.format as ValidateFormat,
           maxBytes: sizeOption(args.maxSize),
+          quiet: args.quiet === true,
+          verbose: args.verbose === true,
+          color: useColor(args, io),
+          progress: useProgress(io),
         },
         io,
       );
@@ -296,16 +457,19 @@ async function dispatch(args: Record<string, unknown>, io: CliIO): Promise<numbe
       return migrateCommand(
         {
           file: args.file as string,
+          files: [args.file as string, ...((args.more as string[] | undefined) ?? [])],
           dryRun: args.dryRun === true,
           auto: args.auto === true,
           check: args.check === true,
           report: args.report as string | undefined,
-          format: args.format as ReportFormat,
+          format: args.format as ReportFormat | CiFormat,
+          quiet: args.quiet === true,
+          progress: useProgress(io),
           diff: args.diff as boolean | undefined,
           now: clock(args.now, io),
           lockTimeoutMs: lockTimeout(args.lockTimeout),
           maxBytes: sizeOption(args.maxSize),
-          color: args.color !== false && io.isTTY === true && !io.env.NO_COLOR,
+          color: useColor(args, io),
         },
         io,
       );
@@ -316,9 +480,12 @@ async function dispatch(args: Record<string, unknown>, io: CliIO): Promise<numbe
           dryRun: args.dryRun === true,
           now: clock(args.now, io),
           lockTimeoutMs: lockTimeout(args.lockTimeout),
+          quiet: args.quiet === true,
         },
         io,
       );
+    case 'schema':
+      return schemaCommand({ version: args.schemaVersion as string | undefined }, io);
     case 'run':
     case 'phase':
     case 'runtime':

@@ -1,7 +1,9 @@
-import { type Document, isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, visit, type YAMLError } from 'yaml';
 import { ExitCode, ReadError, StateError, VersionError } from '../errors.js';
 import { LATEST_VERSION } from '../version.js';
 import { textPosition } from './decode.js';
+import { excessiveNesting, MAX_NESTING_DEPTH } from './depth.js';
+import { parseStateDocument } from './stitch.js';
 
 /** Most alias expansions a state file may need; real files have none. */
 export const MAX_ALIAS_COUNT = 100;
@@ -37,15 +39,22 @@ export class NotAStateError extends StateError {
  * {@link NotAStateError} for YAML that is not a deployment state.
  */
 export function parseState(text: string, file?: string): ParsedState {
+  // Before the parser, which recurses once per level and would exhaust the stack on such a file.
+  const tooDeep = excessiveNesting(text);
+  if (tooDeep >= 0) {
+    throw new ReadError(
+      'too-deep',
+      `nests more than ${MAX_NESTING_DEPTH} levels deep (the limit; a state file needs fewer than 10), so it is not a state file the deployer wrote; restore it from old_deployments/`,
+      { file, position: textPosition(text, tooDeep) },
+    );
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    version: '1.2',
-    schema: 'core',
-    uniqueKeys: true,
-    prettyErrors: false,
+  // parseDocument, with long event lists built directly (the same Document; see stitch.ts).
+  const doc = parseStateDocument(
+    text,
+    { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false, keepSourceTokens: false },
     lineCounter,
-    keepSourceTokens: false,
-  });
+  );
   const first = doc.errors[0];
   if (first) throw yamlError(first, doc, text, file);
 
@@ -64,7 +73,8 @@ export function parseState(text: string, file?: string): ParsedState {
     }
     throw error;
   }
-  if (hasCycle(data)) {
+  // Only an alias (`*name`) can make a cycle: a text without `*` needs no walk of the data.
+  if (text.includes('*') && hasCycle(data)) {
     throw new ReadError(
       'alias-cycle',
       'has a YAML alias that refers to itself (a recursive structure); a state file needs no aliases: write the values out',

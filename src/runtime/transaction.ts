@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
 import type { Document } from 'yaml';
-import { ExitCode, StateError } from '../errors.js';
+import { ExitCode, ReadError, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { type MigrateFileResult, migrateHeld } from '../migrate/apply.js';
 import { migrateParsed, serialize } from '../migrate/engine.js';
 import { formatUtc } from '../migrate/times.js';
 import { type DecodedText, decodeStateBytes } from '../parse/decode.js';
+import { MAX_NESTING_DEPTH } from '../parse/depth.js';
 import { detectVersion, type ParsedState, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
 import { dotted } from '../validate/schema.js';
@@ -116,16 +117,28 @@ export async function updateState<T>(
       ({ decoded, parsed } = await load(target, name, maxBytes));
     }
     const before = serialize(parsed.doc, decoded);
-    const value = mutate({ doc: parsed.doc, state: parsed.data as unknown as DeploymentStateV2 });
-    if (serialize(parsed.doc, decoded) === before) return { value, written: false, migrated };
-    parsed.doc.setIn(['last_updated'], formatUtc(options.now));
-    const text = serialize(parsed.doc, decoded);
-    const check = validateParsed(parseState(text.replace(/^\ufeff/, ''), name), { version: 2 });
+    const { value, text } = tooDeepRefused(name, () => {
+      const value = mutate({ doc: parsed.doc, state: parsed.data as unknown as DeploymentStateV2 });
+      const after = serialize(parsed.doc, decoded);
+      if (after === before) return { value, text: undefined };
+      parsed.doc.setIn(['last_updated'], formatUtc(options.now));
+      return { value, text: serialize(parsed.doc, decoded) };
+    });
+    if (text === undefined) return { value, written: false, migrated };
+    const reparsed = tooDeepRefused(name, () => parseState(text.replace(/^\ufeff/, ''), name));
+    const check = validateParsed(reparsed, { version: 2 });
     const error = check.problems.find((problem) => problem.severity === 'error');
     if (error) {
+      // A problem the file already had is not the change's fault: say so, and what to do.
+      const already = validateParsed(parseState(decoded.text, name), { version: 2 }).problems.some(
+        (problem) =>
+          problem.severity === 'error' && problem.code === error.code && problem.pointer === error.pointer,
+      );
       throw new RefusedError(
         'update-invalid',
-        `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${error.message}; the file is unchanged`,
+        already
+          ? `refused: the file is already invalid at ${dotted(error.pointer)}: ${error.message}; fix it first (k0rdent-state validate ${name} lists every problem); the file is unchanged`
+          : `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${error.message}; the file is unchanged`,
         name,
       );
     }
@@ -134,5 +147,23 @@ export async function updateState<T>(
     return { value, written: true, migrated };
   } finally {
     await lock.release();
+  }
+}
+
+// A value nested thousands of levels deep (a `--json` value, Terraform outputs) exhausts the
+// stack while it becomes YAML, or makes a file the reader refuses: the change is refused, with
+// what to do, before anything is written.
+function tooDeepRefused<R>(name: string, work: () => R): R {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof RangeError || (error instanceof ReadError && error.code === 'too-deep')) {
+      throw new RefusedError(
+        'update-invalid',
+        `refused: the new value nests too deeply (a state file may nest at most ${MAX_NESTING_DEPTH} levels); store it flatter, or as a path to a file; the file is unchanged`,
+        name,
+      );
+    }
+    throw error;
   }
 }

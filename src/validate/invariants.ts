@@ -1,6 +1,6 @@
 import { isPhaseApplicable, isPhaseName, PHASE_FLAG, PHASES } from '../phases.js';
 import { inNetwork, parseCidr, parseIPv4 } from './ipv4.js';
-import { toPointer } from './positions.js';
+import { toPointer } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
 
 type Data = Record<string, unknown>;

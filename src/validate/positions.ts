@@ -1,4 +1,5 @@
 import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node, type Pair } from 'yaml';
+import { pointerSegments } from './pointer.js';
 
 /** A source range, 1-based. */
 export interface SourceRange {
@@ -8,19 +9,8 @@ export interface SourceRange {
   endCol: number;
 }
 
-/** Splits a JSON pointer into its unescaped segments. */
-export function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** Builds a JSON pointer from segments. */
-export function toPointer(segments: ReadonlyArray<string | number>): string {
-  return segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-}
+// The pointer helpers live in pointer.ts, which loads no YAML library (the fast validate path).
+export { pointerSegments, toPointer } from './pointer.js';
 
 /**
  * Finds where a JSON pointer's value is in the YAML source. When the path does not exist all

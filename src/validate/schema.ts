@@ -1,29 +1,21 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import * as addFormatsModule from 'ajv-formats';
-import { schemaV1, schemaV2 } from '../generated/schemas.js';
-import { pointerSegments } from './positions.js';
+import { schemaV1, schemaV2, validateV1, validateV2 } from '../generated/schemas.js';
+import { pointerSegments } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
-
-// ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module.
-const addFormats = addFormatsModule.default as unknown as typeof addFormatsModule.default.default;
 
 /** The JSON Schema of each known format version. */
 export const SCHEMAS: Readonly<Record<number, object>> = { 1: schemaV1, 2: schemaV2 };
 
-const compiled = new Map<number, ValidateFunction>();
+// Compiled by scripts/generate-types.mjs (ajv standalone code), so nothing is compiled at run time.
+const COMPILED: Readonly<Record<number, ValidateFunction>> = {
+  1: validateV1 as unknown as ValidateFunction,
+  2: validateV2 as unknown as ValidateFunction,
+};
 
-/** Returns the compiled validator of a format version, compiling it on first use. */
+/** Returns the compiled validator of a format version. */
 export function schemaValidator(version: number): ValidateFunction {
-  let validate = compiled.get(version);
-  if (!validate) {
-    const schema = SCHEMAS[version];
-    if (!schema) throw new RangeError(`no schema for version ${version}`);
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    addFormats(ajv);
-    validate = ajv.compile(schema);
-    compiled.set(version, validate);
-  }
+  const validate = COMPILED[version];
+  if (!validate) throw new RangeError(`no schema for version ${version}`);
   return validate;
 }
 

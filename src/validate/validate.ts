@@ -1,8 +1,9 @@
 import { detectVersion, type ParsedState } from '../parse/parse.js';
-import { v1Warnings, v2Invariants } from './invariants.js';
+import { validateData } from './fast.js';
 import { locate } from './positions.js';
 import { compareProblems, type Problem, type UnplacedProblem } from './problem.js';
-import { schemaProblems } from './schema.js';
+
+export { validateData, validateTextFast } from './fast.js';
 
 /** Options of {@link validateParsed}. */
 export interface ValidateOptions {
@@ -33,16 +34,6 @@ export function validateParsed(parsed: ParsedState, options: ValidateOptions = {
     .map((problem) => place(parsed, problem, options.strict === true))
     .sort(compareProblems);
   return { version, problems, valid: problems.every((problem) => problem.severity !== 'error') };
-}
-
-/** Schema and invariant problems of plain data, without source positions. */
-export function validateData(data: unknown, version: number): UnplacedProblem[] {
-  const problems = schemaProblems(data, version);
-  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
-    const record = data as Record<string, unknown>;
-    problems.push(...(version === 1 ? v1Warnings(record) : v2Invariants(record)));
-  }
-  return problems;
 }
 
 /** Fills in a problem's source position; with `strict`, warnings become errors. */

@@ -1,0 +1,394 @@
+#!/usr/bin/env node
+// The benchmark of issue 6 (`npm run bench`): generates its inputs into bench/.work/, runs each
+// target against its baseline as child processes, alternating A B A B…, and prints every figure
+// with its median, spread, ratio and PASS/FAIL. Exit code 1 when a target fails.
+//
+//   node bench/run.mjs [--runs N] [--only auto,validate,migrate,memory] [--write] [--build]
+//
+// --runs N   rounds per target (default 11; at least 7 is sensible). The 8x migration runs
+//            at most ceil(N / 2) + 1 times, as it takes seconds.
+// --write    also write bench/RESULTS.md with the figures, the machine and the date.
+// --build    rebuild dist/ first (it is rebuilt anyway when missing or older than the sources).
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeMigrateSet, writeValidateSet } from './generate.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const work = join(root, 'bench', '.work');
+const bin = join(root, 'bin', 'k0rdent-state.js');
+const ajvCli = join(root, 'node_modules', 'ajv-cli', 'dist', 'index.js');
+const node = process.execPath;
+
+const TARGETS = {
+  autoRatio: 1.25, // migrate --auto on a v2 file vs node -e 0
+  validateRatio: 0.5, // validate of 1,000 v1 files vs ajv-cli
+  migrateMs: 2000, // migrate a v1 file with 300 VMs and 20,000 events
+  doubling: 2.3, // cost of doubling the migration input
+  memoryMB: 200, // peak RSS of validating 1,000 files
+};
+
+function option(name, fallback) {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : fallback;
+}
+const runs = Math.max(3, Number(option('--runs', '11')));
+const only = new Set((option('--only', 'auto,validate,migrate,memory') ?? '').split(','));
+const log = (text) => process.stderr.write(`${text}\n`);
+
+// --- building -------------------------------------------------------------------------------
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBuilt() {
+  const marker = join(root, 'dist', 'src', 'cli', 'main.js');
+  const sources = Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'migrations')));
+  if (process.argv.includes('--build') || !existsSync(marker) || statSync(marker).mtimeMs < sources) {
+    log('building dist/ (npx tsc -p tsconfig.build.json) ...');
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  }
+}
+
+// --- measuring ------------------------------------------------------------------------------
+
+/** Runs a command to its end; returns wall time (ms), exit code and output. */
+function timed(command, args, options = {}) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.error) throw result.error;
+  return { ms, status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))];
+  return {
+    median: median(values),
+    min: sorted[0],
+    max: sorted.at(-1),
+    q1: q(0.25),
+    q3: q(0.75),
+    n: values.length,
+  };
+}
+
+const ms = (value) => `${value.toFixed(0)} ms`;
+const spread = (s) => `${s.min.toFixed(0)}–${s.max.toFixed(0)} (IQR ${s.q1.toFixed(0)}–${s.q3.toFixed(0)})`;
+
+/** Alternates A and B `rounds` times (A B A B …) and returns the times of each. */
+function alternate(rounds, a, b) {
+  const times = { a: [], b: [] };
+  // One warm-up of each (file cache, page cache of node and the modules); not counted.
+  a();
+  b();
+  for (let i = 0; i < rounds; i++) {
+    times.a.push(a());
+    times.b.push(b());
+  }
+  return { a: stats(times.a), b: stats(times.b) };
+}
+
+/** Peak RSS (MB) of a node child, taken inside it at exit (process.resourceUsage().maxRSS). */
+function peakRss(args) {
+  const hook = join(work, 'max-rss.cjs');
+  const out = join(work, 'max-rss.txt');
+  writeFileSync(
+    hook,
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.BENCH_MAX_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+  );
+  rmSync(out, { force: true });
+  const result = timed(node, ['--require', hook, ...args], { env: { BENCH_MAX_RSS_FILE: out } });
+  return { mb: Number(readFileSync(out, 'utf8')) / 1024, status: result.status };
+}
+
+const results = [];
+function record(id, figure, value, target, pass, detail) {
+  results.push({ id, figure, value, target, pass, detail });
+  log(`  ${pass ? 'PASS' : 'FAIL'}  ${figure}: ${value} (target ${target})${detail ? `; ${detail}` : ''}`);
+}
+
+function fail(message) {
+  log(`bench: ${message}`);
+  process.exit(2);
+}
+
+// --- targets --------------------------------------------------------------------------------
+
+function benchAuto() {
+  log(`\n[1] migrate --auto on a current v2 file vs node -e 0 (${runs} rounds, A B A B ...)`);
+  const dir = join(work, 'auto', 'state');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'deployment-state.yaml');
+  copyFileSync(join(root, 'fixtures', 'v2', 'several-runs.yaml'), file);
+  const before = readFileSync(file, 'utf8');
+  const check = timed(node, [bin, 'migrate', '--auto', file]);
+  if (
+    check.status !== 0 ||
+    check.stdout !== '' ||
+    check.stderr !== '' ||
+    readFileSync(file, 'utf8') !== before
+  ) {
+    fail(`migrate --auto on a v2 file should be silent, exit 0 and change nothing: ${check.stderr}`);
+  }
+  const t = alternate(
+    runs,
+    () => timed(node, ['-e', '0']).ms,
+    () => timed(node, [bin, 'migrate', '--auto', file]).ms,
+  );
+  const ratio = t.b.median / t.a.median;
+  record(
+    'auto',
+    '`migrate --auto` (v2 file) / `node -e 0`',
+    `${ratio.toFixed(2)}× (${ms(t.b.median)} / ${ms(t.a.median)})`,
+    `≤ ${TARGETS.autoRatio}×`,
+    ratio <= TARGETS.autoRatio,
+    `node -e 0 ${spread(t.a)}; migrate --auto ${spread(t.b)}`,
+  );
+}
+
+let validateSet;
+function ensureValidateSet() {
+  validateSet ??= (() => {
+    log('  generating 1,000 v1 files from fixtures/v1/ ...');
+    return writeValidateSet(root, join(work, 'validate'));
+  })();
+  return validateSet;
+}
+
+function validateArgs(set) {
+  const dir = join(work, 'validate');
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort()
+    .map((name) => relative(root, join(dir, name)));
+  if (files.length !== set.count) fail(`expected ${set.count} files in ${dir}`);
+  return [bin, 'validate', ...files];
+}
+
+function ajvArgs() {
+  return [
+    ajvCli,
+    'validate',
+    '--spec=draft2020',
+    '-c',
+    'ajv-formats',
+    '--allow-union-types',
+    // Strict mode off: it refuses the editor annotations in the schemas (markdownDescription);
+    // it only checks schemas, not data.
+    '--strict=false',
+    '--all-errors',
+    '-s',
+    'schemas/deployment-state.v1.schema.json',
+    '-d',
+    `${relative(root, join(work, 'validate'))}/*.yaml`,
+  ];
+}
+
+async function benchValidate() {
+  log(`\n[2] validate 1,000 v1 files vs ajv-cli 5 on the same files (${runs} rounds, A B A B ...)`);
+  const set = await ensureValidateSet();
+  log(`  ${set.count} files, ${set.averageBytes} bytes on average, from ${set.templates} templates`);
+  const ours = validateArgs(set);
+  const ajv = ajvArgs();
+  // Both must agree: exactly the one broken file is invalid, and ours says where.
+  const mine = timed(node, ours);
+  const theirs = timed(node, ajv);
+  const where = `${relative(root, join(work, 'validate', set.invalid.name))}:${set.invalid.line}:${set.invalid.col}: error:`;
+  if (mine.status !== 1 || !mine.stdout.split('\n').some((line) => line.startsWith(where))) {
+    fail(
+      `validate should exit 1 and report ${where} …; got exit ${mine.status}:\n${mine.stdout.slice(0, 2000)}`,
+    );
+  }
+  if (!/1,?000 files checked: 999 valid, 1 invalid/.test(mine.stderr)) {
+    fail(`validate should find 999 valid files and 1 invalid: ${mine.stderr}`);
+  }
+  const ajvInvalid = (theirs.stderr + theirs.stdout).split('\n').filter((line) => / invalid$/.test(line));
+  if (theirs.status !== 1 || ajvInvalid.length !== 1 || !ajvInvalid[0].includes(set.invalid.name)) {
+    fail(`ajv-cli should find exactly ${set.invalid.name} invalid: ${ajvInvalid.join('; ')}`);
+  }
+  log(`  checked: the invalid file is reported as ${where} …`);
+  const t = alternate(
+    runs,
+    () => timed(node, ajv).ms,
+    () => timed(node, ours).ms,
+  );
+  const ratio = t.b.median / t.a.median;
+  record(
+    'validate',
+    '`validate` 1,000 v1 files / ajv-cli',
+    `${ratio.toFixed(2)}× (${ms(t.b.median)} / ${ms(t.a.median)})`,
+    `≤ ${TARGETS.validateRatio}×`,
+    ratio <= TARGETS.validateRatio,
+    `ajv-cli ${spread(t.a)}; validate ${spread(t.b)}; line:col checked on the invalid file`,
+  );
+}
+
+async function benchMemory() {
+  log('\n[4] peak memory (max RSS of the child) of validating 1,000 files');
+  const set = await ensureValidateSet();
+  const ours = [];
+  const theirs = [];
+  for (let i = 0; i < 3; i++) {
+    ours.push(peakRss(validateArgs(set)).mb);
+    theirs.push(peakRss(ajvArgs()).mb);
+  }
+  const peak = Math.max(...ours);
+  record(
+    'memory',
+    'peak RSS, `validate` 1,000 files',
+    `${peak.toFixed(0)} MB`,
+    `< ${TARGETS.memoryMB} MB`,
+    peak < TARGETS.memoryMB,
+    `max of 3 runs; ajv-cli ${Math.max(...theirs).toFixed(0)} MB`,
+  );
+}
+
+async function benchMigrate() {
+  const scales = [1, 2, 4, 8];
+  log(`\n[3] migrate (apply) a v1 file with 300 VMs and 20,000 inline events, and at 2x, 4x, 8x`);
+  log('  generating the inputs ...');
+  const inputs = await writeMigrateSet(root, join(work, 'migrate-inputs'), scales);
+  const times = new Map(scales.map((scale) => [scale, []]));
+  const migrateOnce = (input) => {
+    const dir = join(work, 'migrate', `${input.scale}x`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'state'), { recursive: true });
+    const file = join(dir, 'state', 'deployment-state.yaml');
+    copyFileSync(input.file, file);
+    const result = timed(node, [bin, 'migrate', '--max-size', '256MiB', file]);
+    if (result.status !== 0 || !/^schema_version: 2$/m.test(readFileSync(file, 'utf8'))) {
+      fail(`migrate ${input.scale}x failed (exit ${result.status}): ${result.stderr.slice(0, 2000)}`);
+    }
+    return result.ms;
+  };
+  // Warm-up, then rounds that go through every scale in turn (the 8x one in fewer rounds).
+  for (const input of inputs) migrateOnce(input);
+  const bigRounds = Math.ceil(runs / 2) + 1;
+  for (let round = 0; round < runs; round++) {
+    for (const input of inputs) {
+      if (input.scale === 8 && round >= bigRounds) continue;
+      times.get(input.scale).push(migrateOnce(input));
+    }
+  }
+  const s = new Map(scales.map((scale) => [scale, stats(times.get(scale))]));
+  const base = s.get(1);
+  record(
+    'migrate',
+    'migrate 300 VMs + 20,000 events (1×)',
+    `${ms(base.median)} (${(inputs[0].bytes / 1024 / 1024).toFixed(1)} MB)`,
+    `< ${TARGETS.migrateMs} ms`,
+    base.median < TARGETS.migrateMs,
+    spread(base),
+  );
+  for (let i = 1; i < scales.length; i++) {
+    const previous = s.get(scales[i - 1]);
+    const current = s.get(scales[i]);
+    const ratio = current.median / previous.median;
+    record(
+      `doubling-${scales[i]}x`,
+      `migrate ${scales[i]}× / ${scales[i - 1]}×`,
+      `${ratio.toFixed(2)}× (${ms(current.median)}, ${(inputs[i].bytes / 1024 / 1024).toFixed(1)} MB)`,
+      `≤ ${TARGETS.doubling}×`,
+      ratio <= TARGETS.doubling,
+      `${scales[i]}× ${spread(current)}, ${current.n} runs`,
+    );
+  }
+}
+
+// --- report ---------------------------------------------------------------------------------
+
+function machine() {
+  const model = (() => {
+    try {
+      return /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
+    } catch {
+      return cpus()[0]?.model ?? 'unknown';
+    }
+  })();
+  return {
+    nproc: availableParallelism(),
+    cpu: model,
+    node: process.version,
+    date: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}
+
+function markdown(info) {
+  const rows = results.map(
+    (r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? 'PASS' : 'FAIL'} | ${r.detail ?? ''} |`,
+  );
+  return [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench -- --write` (bench/run.mjs); see that file for what each figure',
+    'measures. Every figure is the median of child-process wall times, A and B alternated.',
+    '',
+    `- Date: ${info.date}`,
+    `- Machine: ${info.nproc} CPUs (nproc), ${info.cpu}`,
+    `- Node.js: ${info.node}`,
+    `- Rounds: ${runs} per target (the 8× migration: ${Math.ceil(runs / 2) + 1})`,
+    '',
+    '| Figure | Measured | Target | Result | Spread (min–max, IQR) and notes |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+async function main() {
+  ensureBuilt();
+  mkdirSync(work, { recursive: true });
+  const info = machine();
+  log(`bench: ${info.nproc} CPUs, ${info.cpu}, Node.js ${info.node}, ${runs} rounds`);
+  if (only.has('auto')) benchAuto();
+  if (only.has('validate')) await benchValidate();
+  if (only.has('migrate')) await benchMigrate();
+  if (only.has('memory')) await benchMemory();
+  const failed = results.filter((r) => !r.pass);
+  process.stdout.write(`\n${markdown(info)}`);
+  writeFileSync(join(work, 'results.json'), `${JSON.stringify({ info, runs, results }, null, 2)}\n`);
+  if (process.argv.includes('--write')) {
+    const existing = existsSync(join(root, 'bench', 'RESULTS.md'))
+      ? readFileSync(join(root, 'bench', 'RESULTS.md'), 'utf8')
+      : '';
+    // Keep any notes written below the generated part.
+    const notes = existing.includes('\n## Notes') ? existing.slice(existing.indexOf('\n## Notes')) : '';
+    writeFileSync(join(root, 'bench', 'RESULTS.md'), `${markdown(info)}${notes}`);
+    log('bench: wrote bench/RESULTS.md');
+  }
+  log(`\nbench: ${results.length - failed.length} passed, ${failed.length} failed`);
+  process.exitCode = failed.length > 0 ? 1 : 0;
+}
+
+await main();

@@ -1,0 +1,339 @@
+/**
+ * Every code the tool can print, with a short description and what to do: the rule catalogue
+ * of the SARIF output (one stable `ruleId` per code). docs/troubleshooting.md explains each
+ * code at length; a test checks that every code used in src/ is in both.
+ */
+
+/** One rule: a code's title (SARIF `shortDescription`) and what to do about it (`help`). */
+export interface RuleInfo {
+  /** Short description, one line. */
+  title: string;
+  /** What to do, one or two sentences. */
+  help: string;
+  /** Default severity: warnings are data-quality problems (errors with --strict). */
+  level?: 'error' | 'warning';
+}
+
+const READ = 'restore the file from old_deployments/ or fix it by hand, then run the command again';
+
+/** The catalogue, keyed by code. */
+export const RULES: Readonly<Record<string, RuleInfo>> = {
+  // Validation: JSON Schema.
+  'schema-required': {
+    title: 'A required key is missing',
+    help: 'Add the key named in the message. For a v1 file that lost it, copy it from a backup in old_deployments/.',
+  },
+  'schema-unknown-key': {
+    title: 'A key the v2 schema does not have',
+    help: 'Fix the spelling, or move the data under unrecognized (v2 keeps unknown data only there).',
+  },
+  'schema-type': {
+    title: 'A value has the wrong type',
+    help: 'Write the value with the type the message names, e.g. an integer without quotes in v2.',
+  },
+  'schema-enum': {
+    title: 'A value is not one of the allowed values',
+    help: 'Use one of the values the message lists.',
+  },
+  'schema-const': {
+    title: 'A value must be exactly one value',
+    help: 'Write the value the message names (e.g. schema_version: 2).',
+  },
+  'schema-pattern': {
+    title: 'A text value has the wrong form',
+    help: 'Write the value in the form the message names (e.g. 172.24.24.0/24, 20251203T091244Z-3f9a1c).',
+  },
+  'schema-format': {
+    title: 'A timestamp is not a valid date-time',
+    help: 'Write an RFC 3339 time such as 2025-12-03T09:12:44Z.',
+  },
+  'schema-minimum': {
+    title: 'A number is below its minimum',
+    help: 'Write a number at least as large as the minimum the message names.',
+  },
+  'schema-maximum': {
+    title: 'A number is above its maximum',
+    help: 'Write a number no larger than the maximum the message names (a port is at most 65535).',
+  },
+  'schema-min-length': {
+    title: 'A text value is empty',
+    help: 'Write a non-empty value.',
+  },
+  // Validation: v2 invariants (errors).
+  'current-run-missing': {
+    title: 'current_run_id names no run',
+    help: 'Set current_run_id to the run_id of a run in deployment_runs, or to null.',
+  },
+  'duplicate-run-id': {
+    title: 'Two runs have the same run_id',
+    help: 'Rename one of the runs: run ids must be unique.',
+  },
+  'multiple-in-progress-runs': {
+    title: 'More than one run is in progress',
+    help: 'Set the outcome of the older run to interrupted.',
+  },
+  'phase-not-applicable': {
+    title: 'A phase that does not apply under deployment_flags',
+    help: 'Remove the phase from phases, or turn its flag on (start a run with --kof true / --azure-children true).',
+  },
+  'unknown-phase': {
+    title: 'A phase name the deployer does not have',
+    help: 'Fix the phase name; the message lists the known phases.',
+  },
+  // Validation: warnings (errors with --strict).
+  'ended-before-started': {
+    title: 'A run ended before it started',
+    help: 'Inherited from an old script bug; correct ended_at or started_at if you know the real times.',
+    level: 'warning',
+  },
+  'peer-ip-invalid': {
+    title: 'A WireGuard peer IP is not IPv4',
+    help: 'Old scripts counted past .255; give the peer a free address inside config.wireguard_network.',
+    level: 'warning',
+  },
+  'peer-ip-duplicate': {
+    title: 'Two WireGuard peers share an IP',
+    help: 'Give one of the peers another free address.',
+    level: 'warning',
+  },
+  'peer-ip-outside-network': {
+    title: 'A WireGuard peer IP is outside config.wireguard_network',
+    help: 'Give the peer an address inside the network, or correct config.wireguard_network.',
+    level: 'warning',
+  },
+  // Version checks.
+  'not-latest': {
+    title: 'The file is not in the latest format (--require-latest)',
+    help: 'Review and migrate it: k0rdent-state migrate --dry-run FILE, then k0rdent-state migrate FILE.',
+  },
+  'needs-migration': {
+    title: 'The file needs migrating to the latest format',
+    help: 'Review and migrate it: k0rdent-state migrate --dry-run FILE, then k0rdent-state migrate FILE.',
+  },
+  'unsupported-version': {
+    title: 'schema_version is newer than this tool knows',
+    help: 'Upgrade k0rdent-state; an older tool never rewrites a newer file.',
+  },
+  'bad-schema-version': {
+    title: 'schema_version is not a known integer',
+    help: 'Write schema_version: 2 (unquoted), or remove the key for a v1 file.',
+  },
+  // Reading and parsing.
+  'file-not-found': {
+    title: 'No such file',
+    help: 'Check the path; the default is state/deployment-state.yaml.',
+  },
+  'permission-denied': {
+    title: 'The file cannot be read: permission denied',
+    help: 'Run as the user that owns the deployment.',
+  },
+  'is-directory': { title: 'A directory, not a file', help: 'Pass the path of a deployment-state.yaml.' },
+  'not-a-regular-file': {
+    title: 'Not a regular file',
+    help: 'Pass the path of a deployment-state.yaml, not a device or a pipe.',
+  },
+  'read-failed': { title: 'The file cannot be read', help: 'Check the disk and the path, then run again.' },
+  'file-too-large': {
+    title: 'The file is over the size limit',
+    help: 'Check the path (a real state file stays under 3 MB), or raise the limit with --max-size.',
+  },
+  'empty-file': {
+    title: 'The file is empty',
+    help: 'Restore it from old_deployments/, or remove it so the deployer starts afresh.',
+  },
+  'not-utf8': { title: 'The file is not UTF-8 text', help: 'Convert it: iconv -f ENCODING -t UTF-8.' },
+  'nul-byte': { title: 'The file contains a NUL byte', help: `It is binary, not YAML: ${READ}.` },
+  'yaml-syntax': {
+    title: 'The file is not valid YAML',
+    help: 'Fix the syntax at the line and column given.',
+  },
+  'duplicate-key': {
+    title: 'A key appears twice in the same mapping',
+    help: 'Keep one of the two and delete the other.',
+  },
+  'multiple-documents': {
+    title: 'More than one YAML document',
+    help: 'A state file is one document: remove the second ---.',
+  },
+  'alias-limit': {
+    title: 'Too many YAML alias expansions',
+    help: 'A state file needs no aliases (&a / *a): write the values out.',
+  },
+  'alias-cycle': {
+    title: 'A YAML alias refers to itself',
+    help: 'A state file needs no aliases (&a / *a): write the values out.',
+  },
+  'too-deep': { title: 'The YAML nests too deeply', help: `Not a state file the deployer wrote: ${READ}.` },
+  'root-not-mapping': {
+    title: 'The top level is not a mapping',
+    help: 'Check that this is the state file (deployment_id, config, ... at the top level).',
+  },
+  'not-a-state-file': {
+    title: 'YAML, but not a deployment state',
+    help: 'Pass state/deployment-state.yaml, not deployment-events.yaml or a k0rdent configuration.',
+  },
+  // Migration and rollback.
+  'input-invalid': {
+    title: 'The file to migrate is not valid in its own format',
+    help: 'Fix the problems listed above it (k0rdent-state validate FILE), then migrate again.',
+  },
+  'step-failed': {
+    title: 'A migration step failed',
+    help: 'Nothing was written. Check the file with k0rdent-state validate and report the step that failed.',
+  },
+  'output-invalid': {
+    title: 'A migration would produce an invalid v2 file',
+    help: 'Nothing was written. Fix the value named in the message by hand, then migrate again.',
+  },
+  'nothing-to-roll-back': {
+    title: 'The file records no migration',
+    help: 'There is nothing to roll back: migrations_applied is empty.',
+  },
+  'backup-not-found': {
+    title: 'No migration backup matches the file',
+    help: 'Restore the original from old_deployments/ by hand (see docs/migration-guide.md).',
+  },
+  'backup-mismatch': {
+    title: 'The migration backups do not match the recorded checksum',
+    help: 'Restore by hand from old_deployments/ after checking which backup is right.',
+  },
+  'report-failed': {
+    title: 'The --report file cannot be written',
+    help: 'Check the --report path and its folder.',
+  },
+  // Writing.
+  'lock-timeout': {
+    title: 'The state file is locked by another process',
+    help: 'Wait for it, raise --lock-timeout, or remove the lock file if its process is surely gone.',
+  },
+  'lock-failed': { title: 'The lock cannot be taken', help: 'Check the folder is writable, then run again.' },
+  'backup-failed': {
+    title: 'The backup cannot be written',
+    help: 'Nothing was changed. Free disk space or fix the permissions of old_deployments/, then run again.',
+  },
+  'write-failed': {
+    title: 'The state file cannot be written',
+    help: 'The original is unchanged. Free disk space or fix the permissions, then run again.',
+  },
+  // Runtime operations.
+  usage: {
+    title: 'The command line is wrong',
+    help: 'See k0rdent-state --help, or k0rdent-state COMMAND --help for the options and examples.',
+  },
+  'unknown-name': {
+    title: 'An unknown phase or status name',
+    help: 'Use a name from the list in the message.',
+  },
+  'bad-value': {
+    title: 'A value of the wrong type for its key',
+    help: 'Give the value the type the message names, or JSON with --json.',
+  },
+  'no-run-in-progress': {
+    title: 'No run is in progress',
+    help: 'Start one first: k0rdent-state run start.',
+  },
+  'run-not-found': {
+    title: 'No run has that run_id',
+    help: 'Use a run id that k0rdent-state history lists.',
+  },
+  'infra-key': {
+    title: 'The key is an infrastructure fact',
+    help: 'Terraform owns it: run k0rdent-state infra sync, or k0rdent-state infra set.',
+  },
+  'runtime-key': {
+    title: 'The key is runtime state',
+    help: 'Use k0rdent-state runtime set KEY VALUE.',
+  },
+  'not-runtime-key': {
+    title: 'The key cannot be set',
+    help: 'The message says why; use a runtime key (see k0rdent-state runtime --help).',
+  },
+  'component-disabled': {
+    title: 'The optional component is off',
+    help: 'Start a run with the component on: k0rdent-state run start --kof true.',
+  },
+  'update-invalid': {
+    title: 'The change would make the file invalid',
+    help: 'The file is unchanged; give a value the schema accepts.',
+  },
+  'secret-refused': {
+    title: 'A secret is never printed',
+    help: 'Read private keys from the file itself (keep it mode 0600).',
+  },
+  'cache-stale': {
+    title: 'The Terraform cache is stale or too old (--require-fresh)',
+    help: 'Refresh it: k0rdent-state infra sync --terraform-dir DIR.',
+  },
+  // Terraform input.
+  'terraform-no-input': {
+    title: 'infra sync has nothing to read',
+    help: 'Pass --outputs FILE|-, --tfstate FILE or --terraform-dir DIR.',
+  },
+  'terraform-file-not-found': {
+    title: 'The Terraform file or folder does not exist',
+    help: 'Check the path given to --outputs, --tfstate or --terraform-dir.',
+  },
+  'terraform-not-a-file': { title: 'The Terraform input is not a file', help: 'Pass a file, not a folder.' },
+  'terraform-file-too-large': {
+    title: 'The Terraform input is too large',
+    help: 'Check the path; pass terraform output -json instead of a huge state.',
+  },
+  'terraform-read-failed': {
+    title: 'The Terraform input cannot be read',
+    help: 'Run as the user that ran terraform, and check the path.',
+  },
+  'terraform-not-utf8': {
+    title: 'The Terraform input is not UTF-8',
+    help: 'Regenerate it: terraform output -json > outputs.json.',
+  },
+  'terraform-not-json': {
+    title: 'The Terraform input is not JSON',
+    help: 'Regenerate it: terraform output -json > outputs.json.',
+  },
+  'terraform-outputs-shape': {
+    title: 'Not what terraform output -json prints',
+    help: 'Pass the JSON of terraform output -json (a map of {value, type, sensitive}).',
+  },
+  'tfstate-shape': {
+    title: 'Not a Terraform state file',
+    help: 'Pass a terraform.tfstate (format 4), or use --outputs.',
+  },
+  'tfstate-version': {
+    title: 'An unsupported Terraform state format',
+    help: 'Only format 4 (Terraform 0.12+) is read; use --outputs with terraform output -json.',
+  },
+  'terraform-backend-shape': {
+    title: 'The recorded Terraform backend cannot be read',
+    help: 'Run terraform init again, or use --outputs.',
+  },
+  'terraform-backend-unsupported': {
+    title: 'A Terraform backend this tool does not read',
+    help: 'Pass terraform output -json with --outputs instead of --terraform-dir.',
+  },
+  'terraform-remote-state': {
+    title: 'The Terraform state is remote',
+    help: 'Pass terraform output -json with --outputs, or terraform state pull > FILE with --tfstate.',
+  },
+  'terraform-sync-not-v2': {
+    title: 'infra sync needs a v2 state file',
+    help: 'Migrate it first: k0rdent-state migrate FILE.',
+  },
+  'terraform-lineage-changed': {
+    title: 'The Terraform state is another state (lineage changed)',
+    help: 'Check you point at the right deployment; --force accepts it.',
+  },
+  'terraform-serial-older': {
+    title: 'The Terraform state is older than the cache',
+    help: 'Read the current state; --force accepts the older one.',
+  },
+};
+
+/** The rule of a code; unknown codes get a generic rule, so no output ever lacks one. */
+export function ruleFor(code: string): RuleInfo {
+  const known = RULES[code];
+  if (known) return known;
+  if (code.startsWith('schema-')) {
+    return { title: `Schema check ${code.slice('schema-'.length)} failed`, help: 'See the message.' };
+  }
+  return { title: code, help: 'See the message and docs/troubleshooting.md.' };
+}
