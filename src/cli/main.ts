@@ -21,6 +21,7 @@ export async function main(): Promise<number> {
     env: process.env,
     cwd: process.cwd(),
     isTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
     columns: process.stdout.columns,
     readStdin: async () => {
       const chunks: Buffer[] = [];

@@ -19,15 +19,20 @@ import {
 } from 'yaml';
 
 /**
- * `parseDocument` for state files with long event lists, giving the same Document. The deployer
- * writes events as block sequences of one-line flow mappings of double-quoted strings
- * (`  - {timestamp: "…", action: "…", message: "…"}`); a file can hold tens of thousands. Such a
- * sequence, when every item has that exact form, is cut out of the text before the library parses
- * it, and its nodes are built here directly, with the ranges, types and styles the library gives
- * them; the line counter and the ranges of the rest are shifted back to the original text. Any
- * other text, or a cut text the library reports errors for, is parsed whole by the library.
+ * `parseDocument` for large state files, giving the same Document. The deployer writes its long
+ * lists in a few plain forms: events as block sequences of one-line flow mappings
+ * (`  - {timestamp: "…", action: "…", message: "…"}`, tens of thousands in an old file),
+ * WireGuard peers as a mapping of one-line flow mappings (`  host: {ip: "…", keys_generated: true}`)
+ * and VM states as a mapping of records (`  vm:` then `    state: "Succeeded"` lines). Such a
+ * collection, when every line of it has that exact form, is cut out of the text before the library
+ * parses the rest, and its nodes are built here directly, with the ranges, types and styles the
+ * library gives them; the line counter and the ranges of the rest are shifted back to the original
+ * text. Repeated keys are found in one pass instead of the library's check, which compares every
+ * key of a mapping with every other. Any other text, or one the library reports an error for, is
+ * parsed whole by the library, which reports the error.
  *
- * The flow mappings built here also write themselves quickly (see {@link EventMap}).
+ * The nodes built here also write themselves and turn into plain data quickly, as long as they
+ * keep the form they were read with (see {@link EventMap}, {@link EventList}, {@link EventTable}).
  */
 
 type Options = ParseOptions & DocumentOptions & SchemaOptions;
@@ -54,7 +59,7 @@ const NOT_STRING_NAME = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const KEY = /^[a-z_][a-z0-9_]*$/;
 const SAFE = /^[ !#-[\]-~]*$/;
 
-/** A sequence to build: where its key is, and the offsets of its item lines in the text. */
+/** A collection to build: where its key is, and the offsets of its lines in the text. */
 interface Block {
   /**
    * A sequence of `- {...}` lines, a mapping of `name: {...}` lines, or a mapping of records
