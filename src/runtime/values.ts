@@ -1,3 +1,4 @@
+import { type Document, isMap, isScalar, isSeq } from 'yaml';
 import { KOF_KEYS, RUNTIME_KEY_MAP } from '../../migrations/v1-to-v2/03-group-runtime-state.js';
 import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
@@ -180,8 +181,43 @@ export function setRuntime(
       `refused: optional_components.${component} is only kept when deployment_flags.kof is true; start a run with: k0rdent-state run start --kof true`,
     );
   }
+  refuseThroughNonMap(
+    doc,
+    route.path,
+    key,
+    (prefix) => `k0rdent-state runtime set ${prefix.join('.')} '{...}' --json`,
+  );
   doc.setIn(route.path, doc.createNode(typeValue(raw, route.path, json)));
   return { path: route.path, ...(route.legacy ? { legacy: route.legacy } : {}) };
+}
+
+/**
+ * Refuses a key whose path runs through a value that is not a map (`artifacts.kubeconfig.path`
+ * when `artifacts.kubeconfig` is text): there is no place for it without overwriting that value.
+ * The value is not quoted: it may be a secret (a sensitive output's value).
+ */
+function refuseThroughNonMap(
+  doc: Document,
+  path: readonly string[],
+  key: string,
+  fix: (prefix: string[]) => string,
+): void {
+  for (let length = 1; length < path.length; length++) {
+    const node = doc.getIn(path.slice(0, length), true);
+    if (node === undefined || isMap(node)) continue;
+    const value = isScalar(node) ? node.value : undefined;
+    const holds = isSeq(node)
+      ? 'a list'
+      : value === null
+        ? 'null'
+        : typeof value === 'string'
+          ? 'text'
+          : `a ${typeof value}`;
+    throw new RefusedError(
+      'update-invalid',
+      `refused: ${path.slice(0, length).join('.')} holds ${holds}, not a map, so ${key} has no place under it; replace it with a map first: ${fix(path.slice(0, length))}; the file is unchanged`,
+    );
+  }
 }
 
 /** Sets a value in the infrastructure cache (update_infra_cache) and bumps cache_timestamp. */
@@ -209,6 +245,12 @@ export function setInfra({ doc, state }: StateView, key: string, raw: string, no
     );
   }
   const previous = state.infrastructure_facts.cache_timestamp;
+  refuseThroughNonMap(
+    doc,
+    ['infrastructure_facts', 'outputs', ...path],
+    key,
+    (prefix) => `k0rdent-state infra set ${prefix.slice(2).join('.')} '{...}'`,
+  );
   doc.setIn(['infrastructure_facts', 'outputs', ...path], doc.createNode(value));
   if (previous) doc.setIn(['infrastructure_facts', 'old_cache_timestamp'], previous);
   doc.setIn(['infrastructure_facts', 'cache_timestamp'], formatUtc(now));
