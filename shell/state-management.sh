@@ -1,155 +1,265 @@
 #!/usr/bin/env bash
-# k0rdent-state adapter for the deployer's bash scripts: the state functions of
-# etc/state-management.sh, each a thin call of the k0rdent-state CLI, for deployment-state.yaml v2.
+# k0rdent-state adapter: the state functions of the deployer's etc/state-management.sh, with
+# their names, arguments, output and return codes, over deployment-state.yaml v2.
 #
-#   source shell/state-management.sh      # runs `k0rdent-state migrate --auto` once
+#   source /path/to/k0rdent-state/shell/state-management.sh
+#
+# Every function is one request to the k0rdent-state library: its name and arguments, the
+# shell's $PWD, $DEPLOYMENT_STATE_FILE, $DEPLOYMENT_EVENTS_FILE and $K0RDENT_STATE_NOW. What the
+# function prints, and its return code, come back as records this file replays (text, a line
+# through the deployer's print_info/print_success/print_warning/print_error/print_header when it
+# has them, an entry of WG_IPS, a deprecation line printed once per shell). All behaviour and
+# checks live in the library (src/adapter/), once, for this adapter and the CLI.
+#
+# Sourcing starts one co-process for this shell (`k0rdent-state __serve`, on a loopback port
+# with a random token), which keeps the parsed state between calls and re-reads the file when it
+# changed on disk; it exits with the shell. When it cannot start, or stops, each call runs
+# `k0rdent-state __adapter-call` instead, with the same results. Sourcing then brings a v1 state
+# file to v2 (`migrate --auto`).
 #
 # Environment:
-#   K0RDENT_STATE_BIN       the CLI to call (default: k0rdent-state on PATH)
-#   DEPLOYMENT_STATE_FILE   the state file (default: state/deployment-state.yaml)
-#   TERRAFORM_DIR           Terraform working folder for sync_terraform_to_state (default: terraform)
+#   K0RDENT_STATE_BIN       the CLI to run (default: ../bin/k0rdent-state.js beside this file,
+#                           else k0rdent-state on PATH)
+#   K0RDENT_STATE_SERVER    0: no co-process, one process per call
+#   DEPLOYMENT_STATE_FILE   the state file (default: ./state/deployment-state.yaml)
+#   DEPLOYMENT_EVENTS_FILE  the events file (default: ./state/deployment-events.yaml)
+#   TERRAFORM_DIR           Terraform working folder (default: ./terraform)
+#   K0RDENT_STATE_NOW       pin the clock (RFC 3339), for tests
 #
-# Return codes follow the old functions: 0 for success/yes, 1 for no/failure; the CLI's own
-# codes (2 usage, 3 unreadable, 4 newer format, 5 locked, 6 write failed) pass through.
+# Return codes are the old functions': 0 for success/yes, 1 for no/failure; the library's own
+# codes pass through (2 usage, 3 unreadable, 4 newer format, 5 locked, 6 write failed, 70 bug).
 
 if [[ -n "${_K0RDENT_STATE_ADAPTER_LOADED:-}" ]]; then
   return 0 2>/dev/null || exit 0
 fi
 _K0RDENT_STATE_ADAPTER_LOADED=1
 
-_k0rdent_state() {
-  local bin="${K0RDENT_STATE_BIN:-}"
-  if [[ -z "$bin" ]]; then
-    bin="$(command -v k0rdent-state 2>/dev/null)" || {
-      echo "k0rdent-state: not found; install it (npm install -g k0rdent-state) or set K0RDENT_STATE_BIN" >&2
-      return 127
-    }
+# ---- The files, as etc/state-management.sh names them ---------------------------------------
+STATE_DIR="${STATE_DIR:-./state}"
+DEPLOYMENT_STATE_FILE="${DEPLOYMENT_STATE_FILE:-$STATE_DIR/deployment-state.yaml}"
+DEPLOYMENT_EVENTS_FILE="${DEPLOYMENT_EVENTS_FILE:-$STATE_DIR/deployment-events.yaml}"
+KOF_STATE_FILE="${KOF_STATE_FILE:-$STATE_DIR/kof-state.yaml}"
+KOF_EVENTS_FILE="${KOF_EVENTS_FILE:-$STATE_DIR/kof-events.yaml}"
+AZURE_STATE_FILE="${AZURE_STATE_FILE:-$STATE_DIR/azure-state.yaml}"
+AZURE_EVENTS_FILE="${AZURE_EVENTS_FILE:-$STATE_DIR/azure-events.yaml}"
+
+# ---- How to reach the library -----------------------------------------------------------------
+if [[ -n "${K0RDENT_STATE_BIN:-}" ]]; then
+  _K0RDENT_STATE_CMD=("$K0RDENT_STATE_BIN")
+elif [[ -f "${BASH_SOURCE[0]%/*}/../bin/k0rdent-state.js" ]]; then
+  _K0RDENT_STATE_CMD=(node "$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)/bin/k0rdent-state.js")
+elif command -v k0rdent-state >/dev/null 2>&1; then
+  _K0RDENT_STATE_CMD=(k0rdent-state)
+else
+  echo "k0rdent-state: not found; install it (see its README) or set K0RDENT_STATE_BIN" >&2
+  return 127 2>/dev/null || exit 127
+fi
+_K0RDENT_STATE_PORT=
+_K0RDENT_STATE_TOKEN=
+_K0RDENT_STATE_WARNED=
+
+# Replays the records of one call (NUL-separated kind/text pairs, the last one `rc CODE`) and
+# returns the call's code; 70 with _K0RDENT_STATE_INCOMPLETE=1 when the stream ended early.
+_k0rdent_state_replay() {
+  # WG_IPS may be declared but empty, which `set -u` calls unbound: relax it here only.
+  local - kind text rc=
+  set +u
+  while IFS= read -r -d '' kind && IFS= read -r -d '' text; do
+    case "$kind" in
+      out) printf '%s' "$text" ;;
+      err) printf '%s' "$text" >&2 ;;
+      info | success | warning | error | header) _k0rdent_state_print "$kind" "$text" ;;
+      wg_ip)
+        [[ "${WG_IPS@a}" == *A* ]] || declare -gA WG_IPS=()
+        WG_IPS["${text%%$'\x1f'*}"]="${text#*$'\x1f'}"
+        ;;
+      deprecated) _k0rdent_state_deprecated "${text%%$'\x1f'*}" "${text#*$'\x1f'}" ;;
+      rc)
+        rc=$text
+        break
+        ;;
+    esac
+  done
+  if [[ -z "$rc" ]]; then
+    _K0RDENT_STATE_INCOMPLETE=1
+    return 70
   fi
-  "$bin" "$@"
+  _K0RDENT_STATE_INCOMPLETE=
+  return "$rc"
 }
 
-_k0rdent_state_file() {
-  printf '%s' "${DEPLOYMENT_STATE_FILE:-state/deployment-state.yaml}"
-}
-
-# Runtime layer (update_runtime_state KEY VALUE): dotted v2 path or a v1 key name.
-update_runtime_state() {
-  _k0rdent_state runtime set "$1" "$2" --file "$(_k0rdent_state_file)"
-}
-
-# Infrastructure cache (update_infra_cache OUTPUT JSON), e.g. update_infra_cache vnet_name '"vnet-1"'.
-update_infra_cache() {
-  _k0rdent_state infra set "$1" "$2" --file "$(_k0rdent_state_file)"
-}
-
-# Deprecated: routes the key to its v2 layer and says so on stderr.
-update_state() {
-  _k0rdent_state update "$1" "$2" --file "$(_k0rdent_state_file)"
-}
-
-# start_deployment_run [--kof BOOL] [--azure-children BOOL] [--resume]: prints the run id.
-start_deployment_run() {
-  _k0rdent_state run start "$@" --file "$(_k0rdent_state_file)"
-}
-
-# complete_deployment_run OUTCOME [ERROR_PHASE] [ERROR_MESSAGE] [EXIT_CODE]
-complete_deployment_run() {
-  local args=(run complete --outcome "$1" --file "$(_k0rdent_state_file)")
-  [[ -n "${2:-}" ]] && args+=(--error-phase "$2")
-  [[ -n "${3:-}" ]] && args+=(--error-message "$3")
-  [[ -n "${4:-}" ]] && args+=(--exit-code "$4")
-  _k0rdent_state "${args[@]}"
-}
-
-# phase_is_applicable PHASE: returns 0 when the phase applies under deployment_flags.
-phase_is_applicable() {
-  _k0rdent_state phase applicable "$1" --file "$(_k0rdent_state_file)"
-}
-
-# phase_status PHASE: prints pending|in_progress|completed|skipped|not_applicable.
-phase_status() {
-  _k0rdent_state phase status "$1" --file "$(_k0rdent_state_file)"
-}
-
-phase_mark_in_progress() {
-  _k0rdent_state phase set "$1" in_progress --file "$(_k0rdent_state_file)"
-}
-
-phase_mark_completed() {
-  _k0rdent_state phase set "$1" completed --file "$(_k0rdent_state_file)"
-}
-
-# phase_mark_skipped PHASE [REASON]
-phase_mark_skipped() {
-  if [[ -n "${2:-}" ]]; then
-    _k0rdent_state phase set "$1" skipped --reason "$2" --file "$(_k0rdent_state_file)"
-  else
-    _k0rdent_state phase set "$1" skipped --file "$(_k0rdent_state_file)"
+# The deployer's print helper when it has one (etc/common-functions.sh), else the same format.
+_k0rdent_state_print() {
+  if declare -F "print_$1" >/dev/null; then
+    "print_$1" "$2"
+    return 0
   fi
+  case "$1" in
+    info) printf '==> %s\n' "$2" ;;
+    success) printf '✓ %s\n' "$2" ;;
+    warning) printf '⚠ %s\n' "$2" ;;
+    error) printf '✗ %s\n' "$2" ;;
+    header) printf '\n=== %s ===\n' "$2" ;;
+  esac
 }
 
-# phase_needs_run PHASE: returns 0 when the phase applies and is not completed or skipped.
-phase_needs_run() {
-  _k0rdent_state phase needs-run "$1" --file "$(_k0rdent_state_file)"
+# One deprecation line per shell and function.
+_k0rdent_state_deprecated() {
+  case " $_K0RDENT_STATE_WARNED " in *" $1 "*) return 0 ;; esac
+  _K0RDENT_STATE_WARNED="$_K0RDENT_STATE_WARNED $1"
+  printf '%s\n' "$2" >&2
 }
 
-# phase_reset_from PHASE: that phase and every later one back to pending.
-phase_reset_from() {
-  _k0rdent_state phase reset-from "$1" --file "$(_k0rdent_state_file)"
+# Starts this shell's co-process and reads its address; returns 1 when it cannot.
+_k0rdent_state_start_server() {
+  [[ "${K0RDENT_STATE_SERVER:-1}" != 0 ]] || return 1
+  local proto= port= token= rfd
+  { coproc _K0RDENT_STATE_CO { exec "${_K0RDENT_STATE_CMD[@]}" __serve 2>/dev/null; }; } 2>/dev/null || return 1
+  rfd=${_K0RDENT_STATE_CO[0]:-}
+  [[ -n "$rfd" ]] || return 1
+  IFS=' ' read -r -t 20 proto port token <&"$rfd" || true
+  # The read end is no longer needed; the write end stays open: the co-process's standard input,
+  # which closes, and so stops it, when this shell exits.
+  exec {rfd}<&-
+  [[ "$proto" == "k0rdent-state/1" && -n "$port" && -n "$token" ]] || return 1
+  _K0RDENT_STATE_PORT=$port
+  _K0RDENT_STATE_TOKEN=$token
 }
 
-# get_state KEY: prints the value, or "null" when there is none (as `yq eval` did).
-get_state() {
-  _k0rdent_state get "$1" --default null --file "$(_k0rdent_state_file)"
-}
-
-# get_vm_info VM FIELD: infrastructure facts from the Terraform cache ("null" when unknown).
-get_vm_info() {
-  local value
-  if value="$(_k0rdent_state vm info "$1" "$2" --file "$(_k0rdent_state_file)")"; then
-    printf '%s\n' "$value"
-  else
-    echo "null"
+# _k0rdent_state_call FUNCTION [ARGS...]: one request, through the co-process when it runs.
+_k0rdent_state_call() {
+  local fd rc
+  if [[ -n "$_K0RDENT_STATE_PORT" ]] && { exec {fd}<>"/dev/tcp/127.0.0.1/$_K0RDENT_STATE_PORT"; } 2>/dev/null; then
+    printf '%s\0' "k0rdent-state/1" "$_K0RDENT_STATE_TOKEN" "$PWD" "${DEPLOYMENT_STATE_FILE:-}" \
+      "${DEPLOYMENT_EVENTS_FILE:-}" "${K0RDENT_STATE_NOW:-}" "$#" "$@" >&"$fd"
+    if _k0rdent_state_replay <&"$fd"; then rc=0; else rc=$?; fi
+    exec {fd}>&-
+    [[ -n "${_K0RDENT_STATE_INCOMPLETE:-}" ]] || return "$rc"
+    # The co-process stopped during the call: from now on, one process per call (the call is
+    # made again: a change it had already written is written once more, an event may repeat).
   fi
-}
-
-# get_vm_runtime_status VM FIELD ("null" when unknown).
-get_vm_runtime_status() {
-  local value
-  if value="$(_k0rdent_state vm runtime "$1" "$2" --file "$(_k0rdent_state_file)")"; then
-    printf '%s\n' "$value"
-  else
-    echo "null"
+  _K0RDENT_STATE_PORT=
+  if _k0rdent_state_replay < <("${_K0RDENT_STATE_CMD[@]}" __adapter-call "${DEPLOYMENT_STATE_FILE:-}" \
+    "${DEPLOYMENT_EVENTS_FILE:-}" "${K0RDENT_STATE_NOW:-}" "$@"); then rc=0; else rc=$?; fi
+  if [[ -n "${_K0RDENT_STATE_INCOMPLETE:-}" ]]; then
+    echo "k0rdent-state: $1: no answer from ${_K0RDENT_STATE_CMD[*]}" >&2
   fi
+  return "$rc"
 }
 
-# sync_terraform_to_state [TERRAFORM_DIR]: caches Terraform outputs in the state file. Uses
-# `terraform output -json` when terraform is installed, else the local state file.
+# ---- The functions of etc/state-management.sh ------------------------------------------------
+
+archive_existing_state() { _k0rdent_state_call archive_existing_state "$@"; }
+
+# init_deployment_state ID: a new v2 state file and events file. The template's values come
+# from the deployer's configuration variables, as the old function read them.
+init_deployment_state() {
+  if declare -F get_deployer_identity >/dev/null; then get_deployer_identity || true; fi
+  _k0rdent_state_call init_deployment_state \
+    "deployer=${DEPLOYER_IDENTITY:-unknown}" "config_yaml=${CONFIG_YAML:-}" \
+    "azure_location=${AZURE_LOCATION:-}" "controller_count=${K0S_CONTROLLER_COUNT:-}" \
+    "worker_count=${K0S_WORKER_COUNT:-}" "wireguard_network=${WG_NETWORK:-}" \
+    "terraform_dir=${TERRAFORM_DIR:-./terraform}" "$@"
+}
+
+phase_status() { _k0rdent_state_call phase_status "$@"; }
+phase_is_completed() { _k0rdent_state_call phase_is_completed "$@"; }
+phase_is_skipped() { _k0rdent_state_call phase_is_skipped "$@"; }
+phase_mark_skipped() { _k0rdent_state_call phase_mark_skipped "$@"; }
+phase_mark_in_progress() { _k0rdent_state_call phase_mark_in_progress "$@"; }
+phase_mark_completed() { _k0rdent_state_call phase_mark_completed "$@"; }
+phase_mark_pending() { _k0rdent_state_call phase_mark_pending "$@"; }
+phase_reset_from() { _k0rdent_state_call phase_reset_from "$@"; }
+phase_needs_run() { _k0rdent_state_call phase_needs_run "$@"; }
+check_phase_completion() { _k0rdent_state_call check_phase_completion "$@"; }
+record_artifact() { _k0rdent_state_call record_artifact "$@"; }
+artifact_exists() { _k0rdent_state_call artifact_exists "$@"; }
+update_state() { _k0rdent_state_call update_state "$@"; }
+get_state() { _k0rdent_state_call get_state "$@"; }
+update_vm_state() { _k0rdent_state_call update_vm_state "$@"; }
+get_vm_info() { _k0rdent_state_call get_vm_info "$@"; }
+
+# refresh_all_vm_data: VM facts from Terraform when its folder is initialised, else from Azure
+# (`az vm list`, as the old function did).
+refresh_all_vm_data() {
+  local vm_data= rg
+  if [[ -n "${K0RDENT_STATE_NO_TERRAFORM:-}" || ! -d "${TERRAFORM_DIR:-./terraform}/.terraform" ]] &&
+    command -v az >/dev/null 2>&1; then
+    rg=$(get_state "config.resource_group") || rg=
+    vm_data=$(az vm list --resource-group "$rg" --show-details \
+      --query "[].{name:name, publicIps:publicIps, privateIps:privateIps, state:provisioningState}" \
+      -o tsv 2>/dev/null) || vm_data=
+  fi
+  _k0rdent_state_call refresh_all_vm_data "terraform_dir=${TERRAFORM_DIR:-./terraform}" \
+    "terraform_bin=${K0RDENT_STATE_TERRAFORM_BIN:-terraform}" "no_terraform=${K0RDENT_STATE_NO_TERRAFORM:-}" "$vm_data"
+}
+
+add_event() { _k0rdent_state_call add_event "$@"; }
+state_file_exists() { _k0rdent_state_call state_file_exists "$@"; }
+show_state_summary() { _k0rdent_state_call show_state_summary "$@"; }
+complete_deployment() { _k0rdent_state_call complete_deployment "$@"; }
+cleanup_deployment_state() { _k0rdent_state_call cleanup_deployment_state "$@"; }
+assign_wireguard_ips() { _k0rdent_state_call assign_wireguard_ips "wireguard_network=${WG_NETWORK:-}" "$@"; }
+get_wireguard_ip() { _k0rdent_state_call get_wireguard_ip "$@"; }
+update_wireguard_peer() { _k0rdent_state_call update_wireguard_peer "$@"; }
+# Usage: declare -A WG_IPS; populate_wg_ips_array
+populate_wg_ips_array() { _k0rdent_state_call populate_wg_ips_array "$@"; }
+# The one deliberate secret read: the key goes to standard output, for cloud-init and wg configs.
+get_wireguard_private_key() { _k0rdent_state_call get_wireguard_private_key "$@"; }
+get_wireguard_public_key() { _k0rdent_state_call get_wireguard_public_key "$@"; }
+update_azure_state() { _k0rdent_state_call update_azure_state "${AZURE_STATE_FILE:-}" "$@"; }
+get_azure_state() { _k0rdent_state_call get_azure_state "${AZURE_STATE_FILE:-}" "$@"; }
+add_azure_event() { _k0rdent_state_call add_azure_event "${AZURE_STATE_FILE:-}" "${AZURE_EVENTS_FILE:-}" "$@"; }
+remove_azure_state_key() { _k0rdent_state_call remove_azure_state_key "${AZURE_STATE_FILE:-}" "$@"; }
+get_cluster_state_file() { _k0rdent_state_call get_cluster_state_file "${STATE_DIR:-}" "$@"; }
+get_cluster_events_file() { _k0rdent_state_call get_cluster_events_file "${STATE_DIR:-}" "$@"; }
+init_cluster_events() { _k0rdent_state_call init_cluster_events "${STATE_DIR:-}" "$@"; }
+add_cluster_event() { _k0rdent_state_call add_cluster_event "${STATE_DIR:-}" "$@"; }
+record_deployment_history() {
+  _k0rdent_state_call record_deployment_history "config_yaml=${CONFIG_YAML:-unknown}" \
+    "deployer=${DEPLOYER_IDENTITY:-unknown}" "$@"
+}
+show_deployment_history() { _k0rdent_state_call show_deployment_history "$@"; }
+
+# ---- The change proposal's functions ----------------------------------------------------------
+
+update_runtime_state() { _k0rdent_state_call update_runtime_state "$@"; }
+update_infra_cache() { _k0rdent_state_call update_infra_cache "$@"; }
+start_deployment_run() { _k0rdent_state_call start_deployment_run "$@"; }
+complete_deployment_run() { _k0rdent_state_call complete_deployment_run "$@"; }
+get_current_run_id() { _k0rdent_state_call get_current_run_id "$@"; }
+get_run_info() { _k0rdent_state_call get_run_info "$@"; }
+phase_is_applicable() { _k0rdent_state_call phase_is_applicable "$@"; }
+get_cached_infra() { _k0rdent_state_call get_cached_infra "$@"; }
+cache_invalidate() { _k0rdent_state_call cache_invalidate "$@"; }
+get_vm_runtime_status() { _k0rdent_state_call get_vm_runtime_status "$@"; }
+mark_vm_ssh_verified() { _k0rdent_state_call mark_vm_ssh_verified "$@"; }
+mark_vm_cloud_init_complete() { _k0rdent_state_call mark_vm_cloud_init_complete "$@"; }
+show_run_details() { _k0rdent_state_call show_run_details "$@"; }
+compare_runs() { _k0rdent_state_call compare_runs "$@"; }
+cleanup_old_runs() { _k0rdent_state_call cleanup_old_runs "$@"; }
+
+# Terraform: the library runs `terraform output -json` itself (exit status and errors checked,
+# the local state file as the fallback), in TERRAFORM_DIR; K0RDENT_STATE_NO_TERRAFORM=1: never.
 sync_terraform_to_state() {
-  local dir="${1:-${TERRAFORM_DIR:-terraform}}"
-  if command -v terraform >/dev/null 2>&1 && [[ -z "${K0RDENT_STATE_NO_TERRAFORM:-}" ]]; then
-    terraform -chdir="$dir" output -json |
-      _k0rdent_state infra sync --outputs=- --terraform-dir "$dir" --file "$(_k0rdent_state_file)"
-  else
-    _k0rdent_state infra sync --terraform-dir "$dir" --file "$(_k0rdent_state_file)"
-  fi
+  _k0rdent_state_call sync_terraform_to_state "terraform_dir=${TERRAFORM_DIR:-./terraform}" \
+    "terraform_bin=${K0RDENT_STATE_TERRAFORM_BIN:-terraform}" "no_terraform=${K0RDENT_STATE_NO_TERRAFORM:-}" "$@"
+}
+cache_terraform_outputs() { sync_terraform_to_state "$@"; }
+get_terraform_output() {
+  _k0rdent_state_call get_terraform_output "terraform_dir=${TERRAFORM_DIR:-./terraform}" \
+    "terraform_bin=${K0RDENT_STATE_TERRAFORM_BIN:-terraform}" "no_terraform=${K0RDENT_STATE_NO_TERRAFORM:-}" "$@"
 }
 
-show_deployment_history() {
-  _k0rdent_state history "$@" --file "$(_k0rdent_state_file)"
-}
+# ---- Start ------------------------------------------------------------------------------------
 
-show_run_details() {
-  _k0rdent_state show-run "$1" --file "$(_k0rdent_state_file)"
-}
+# The phase sequence, from the library's one list (scripts iterate over it).
+_k0rdent_state_start_server || true
+mapfile -t PHASE_SEQUENCE < <(_k0rdent_state_call __phase_sequence)
 
-compare_runs() {
-  _k0rdent_state compare-runs "$1" "$2" --file "$(_k0rdent_state_file)"
-}
-
-# First use of the state in this shell: bring a v1 file to v2 (silent when nothing to do).
-_k0rdent_state migrate --auto "$(_k0rdent_state_file)" || {
+# First use of the state in this shell: bring a v1 file to v2 (silent when there is nothing to do).
+if ! _k0rdent_state_call __migrate_auto; then
   _k0rdent_state_rc=$?
-  echo "k0rdent-state: could not bring $(_k0rdent_state_file) to the current format (exit ${_k0rdent_state_rc})" >&2
+  echo "k0rdent-state: could not bring ${DEPLOYMENT_STATE_FILE} to the current format (exit ${_k0rdent_state_rc})" >&2
   return "$_k0rdent_state_rc" 2>/dev/null || exit "$_k0rdent_state_rc"
-}
+fi

@@ -3,8 +3,13 @@ import { ChangeLog } from '../../src/migrate/changes.js';
 import { keysAt, valueAt } from '../../src/migrate/doc.js';
 import { toUtc } from '../../src/migrate/times.js';
 import type { MigrationStep } from '../../src/migrate/types.js';
-
-const OUTPUTS = ['infrastructure_facts', 'outputs'] as const;
+import {
+  INFRA_KEY_MAP,
+  OUTPUTS_PATH as OUTPUTS,
+  VM_DETAILS,
+  VM_FIELD_MAP,
+  VM_STATES_KEY,
+} from '../../src/keymap.js';
 
 /**
  * Step 2: moves the infrastructure facts (resource group, network and SSH key status, VM states)
@@ -50,18 +55,18 @@ export const infraToTerraformCache: MigrationStep = {
           ['config', 'resource_group'],
         );
       }
-      log.move(['azure_rg_status'], [...OUTPUTS, 'resource_group', 'status'], reason);
     }
-    log.move(['azure_network_status'], [...OUTPUTS, 'network', 'status'], reason);
-    log.move(['azure_ssh_key_status'], [...OUTPUTS, 'ssh_key', 'status'], reason);
+    for (const [key, to] of Object.entries(INFRA_KEY_MAP)) log.move([key], [...OUTPUTS, ...to], reason);
 
-    if (log.move(['vm_states'], [...OUTPUTS, 'vm_details'], reason)) {
-      for (const vm of keysAt(doc, [...OUTPUTS, 'vm_details'])) {
-        log.move(
-          [...OUTPUTS, 'vm_details', vm, 'state'],
-          [...OUTPUTS, 'vm_details', vm, 'provisioning_state'],
-          'renamed after the Azure field it holds',
-        );
+    if (log.move([VM_STATES_KEY], [...OUTPUTS, VM_DETAILS], reason)) {
+      for (const vm of keysAt(doc, [...OUTPUTS, VM_DETAILS])) {
+        for (const [from, to] of Object.entries(VM_FIELD_MAP)) {
+          log.move(
+            [...OUTPUTS, VM_DETAILS, vm, from],
+            [...OUTPUTS, VM_DETAILS, vm, to],
+            'renamed after the Azure field it holds',
+          );
+        }
       }
     }
     return log.changes;

@@ -49,9 +49,9 @@ export interface DeploymentStateV2 {
      */
     worker_count?: number;
     /**
-     * WireGuard UDP port.
+     * WireGuard UDP port; null until the WireGuard step chooses one (the deployer's template writes null).
      */
-    wireguard_port?: number;
+    wireguard_port?: number | null;
     /**
      * WireGuard network in CIDR notation, e.g. 172.24.24.0/24.
      */
@@ -79,6 +79,27 @@ export interface DeploymentStateV2 {
     };
   } | null;
   /**
+   * Earlier Terraform backends, oldest first: when infra sync finds the backend changed (a local state migrated to azurerm or s3), the previous backend and state path are kept here with the time of the change.
+   *
+   * Items: One earlier backend.
+   */
+  terraform_backend_history?: {
+    /**
+     * The earlier terraform_backend.
+     */
+    backend: {
+      [k: string]: unknown;
+    } | null;
+    /**
+     * The earlier terraform_state_path.
+     */
+    terraform_state_path: string | null;
+    /**
+     * When the change was recorded (RFC 3339 UTC).
+     */
+    migration_timestamp: string;
+  }[];
+  /**
    * Terraform version that wrote the synced state; null until the first sync.
    */
   terraform_version: string | null;
@@ -91,9 +112,9 @@ export interface DeploymentStateV2 {
    */
   infrastructure_facts: {
     /**
-     * terraform: read from Terraform; migrated_v1: carried from a v1 file, not yet confirmed by Terraform.
+     * terraform: read from Terraform; migrated_v1: carried from a v1 file, not yet confirmed by Terraform; deployer: written by the deployer's scripts (update_vm_state, update_state azure_*_status) where Terraform is not used.
      */
-    source: "terraform" | "migrated_v1";
+    source: "terraform" | "migrated_v1" | "deployer";
     /**
      * When the cached outputs were taken (RFC 3339 UTC).
      */
@@ -474,7 +495,7 @@ export interface Run {
    */
   events?: {}[];
   /**
-   * Synthetic runs only: the v1 timing strings, verbatim.
+   * The v1 timing strings, verbatim: of the v1 file for the synthetic run; for a real run, what the deployer's scripts wrote with update_state deployment_start_time, deployment_end_time or deployment_duration_seconds (get_state returns them as written).
    */
   source_timing?: {
     /**
@@ -491,7 +512,7 @@ export interface Run {
     deployment_duration_seconds?: string;
   };
   /**
-   * Synthetic runs only: the v1 status, verbatim.
+   * The v1-style overall status, verbatim: of the v1 file for the synthetic run; for a real run, what the scripts last wrote with update_state status (complete_deployment writes completed). The outcome, not this, says how the run ended.
    */
   source_status?: string;
 }
@@ -509,7 +530,7 @@ export interface Flags1 {
   kof: boolean;
 }
 /**
- * Phases the run touched (for the synthetic run: every v1 phase that was not pending).
+ * Phases the run touched: the live phases as they were when it ended, and phases that did not apply but were marked (a disabled component's phase marked skipped, with its reason). For the synthetic run: every v1 phase that was not pending.
  */
 export interface PhaseMap {
   [k: string]: PhaseEntry;

@@ -1,6 +1,6 @@
 import type { Document } from 'yaml';
 import { ExitCode, StateError } from '../errors.js';
-import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
+import type { DeploymentStateV2, PhaseEntry } from '../generated/deployment-state.v2.js';
 import { formatUtc } from '../migrate/times.js';
 import {
   isPhaseApplicable,
@@ -11,6 +11,7 @@ import {
   type PhaseName,
   type PhaseStatus,
 } from '../phases.js';
+import { recordRunPhase } from './runs.js';
 import { RefusedError, type StateView } from './transaction.js';
 
 /** A phase name or status on the command line is not one this tool knows (exit 2). */
@@ -62,48 +63,85 @@ function refuseNotApplicable(phase: PhaseName, state: DeploymentStateV2): void {
   );
 }
 
+function entryOf(status: PhaseStatus, now: string, reason?: string): PhaseEntry {
+  return { status, updated_at: now, ...(reason !== undefined ? { skipped_reason: reason } : {}) };
+}
+
 function setEntry(doc: Document, phase: PhaseName, status: PhaseStatus, now: string, reason?: string): void {
-  const entry = doc.createNode({
-    status,
-    updated_at: now,
-    ...(reason !== undefined ? { skipped_reason: reason } : {}),
-  });
+  const entry = doc.createNode(entryOf(status, now, reason));
   entry.flow = true;
   doc.setIn(['phases', phase], entry);
 }
 
+/** Options of {@link setPhase}. */
+export interface SetPhaseOptions {
+  /**
+   * What to do with a phase that does not apply under deployment_flags. `refuse` (the CLI's
+   * `phase set`): refused, naming the flag, except `skipped`; `record` (the deployer's phase
+   * functions): recorded in the current run's history, never an error. Either way such a phase
+   * never enters the live map.
+   */
+  notApplicable?: 'refuse' | 'record';
+  /** Make the phase the current run's phase (the old functions did so for in_progress and completed). */
+  setCurrent?: boolean;
+}
+
 /**
- * Sets a live phase's status (with `skipped_reason` for skipped) and records it as the current
- * run's phase. A phase that does not apply under deployment_flags is refused, naming the flag.
+ * Sets a phase's status (with `skipped_reason` for skipped): in the live map when it applies, and
+ * in the current run's history. A phase that does not apply is recorded in the run's history only
+ * (a disabled component skipped); with `notApplicable: 'refuse'` anything but skipped is refused,
+ * naming the flag.
  */
 export function setPhase(
-  { doc, state }: StateView,
+  view: StateView,
   name: string,
   status: string,
   now: Date,
   reason?: string,
+  options: SetPhaseOptions = {},
 ): void {
+  const { doc, state } = view;
   const phase = requirePhase(name);
   const next = requireStatus(status);
-  refuseNotApplicable(phase, state);
+  const applies = isPhaseApplicable(phase, state.deployment_flags);
+  if (!applies && next !== 'skipped' && (options.notApplicable ?? 'refuse') === 'refuse') {
+    refuseNotApplicable(phase, state);
+  }
   if (reason !== undefined && next !== 'skipped') {
     throw new UnknownNameError('--reason goes with the status skipped only');
   }
-  setEntry(doc, phase, next, formatUtc(now), reason);
+  const stamp = formatUtc(now);
+  if (applies) setEntry(doc, phase, next, stamp, reason);
+  recordRunPhase(view, phase, entryOf(next, stamp, reason));
+  const setCurrent = options.setCurrent ?? next !== 'pending';
   const index = state.deployment_runs.findIndex((run) => run.run_id === state.current_run_id);
-  if (index >= 0 && state.deployment_runs[index]?.outcome === 'in_progress' && next !== 'pending') {
+  if (setCurrent && index >= 0 && state.deployment_runs[index]?.outcome === 'in_progress') {
     doc.setIn(['deployment_runs', index, 'current_phase'], phase);
   }
 }
 
-/** Puts a phase and every later applicable phase back to pending; returns the phases reset. */
-export function resetFrom({ doc, state }: StateView, name: string, now: Date): PhaseName[] {
+/**
+ * Puts a phase and every later applicable phase back to pending (in the live map and the current
+ * run's history); returns the phases reset. A phase that does not apply is refused with
+ * `notApplicable: 'refuse'` (the CLI); with `record` (the deployer's phase_reset_from) the later
+ * applicable phases are reset all the same.
+ */
+export function resetFrom(
+  view: StateView,
+  name: string,
+  now: Date,
+  options: Pick<SetPhaseOptions, 'notApplicable'> = {},
+): PhaseName[] {
+  const { doc, state } = view;
   const phase = requirePhase(name);
-  refuseNotApplicable(phase, state);
+  if ((options.notApplicable ?? 'refuse') === 'refuse') refuseNotApplicable(phase, state);
   const stamp = formatUtc(now);
   const reset = PHASES.slice(PHASES.indexOf(phase)).filter((p) =>
     isPhaseApplicable(p, state.deployment_flags),
   );
-  for (const p of reset) setEntry(doc, p, 'pending', stamp);
+  for (const p of reset) {
+    setEntry(doc, p, 'pending', stamp);
+    recordRunPhase(view, p, entryOf('pending', stamp));
+  }
   return reset;
 }

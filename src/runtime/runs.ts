@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type Document, isMap, type YAMLMap } from 'yaml';
-import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
+import { type Document, isMap, isSeq, type YAMLMap } from 'yaml';
+import type { DeploymentStateV2, PhaseEntry } from '../generated/deployment-state.v2.js';
 import { compactUtc, formatUtc } from '../migrate/times.js';
 import { applicablePhases, type DeploymentFlags, PHASES } from '../phases.js';
 import { RefusedError, type StateView } from './transaction.js';
@@ -47,7 +47,10 @@ export function startRun({ doc, state }: StateView, options: StartRunOptions): s
     if (run.outcome !== 'in_progress') return;
     doc.setIn(['deployment_runs', index, 'outcome'], 'interrupted');
     if (run.run_id === state.current_run_id) {
-      doc.setIn(['deployment_runs', index, 'phases'], phaseMapNode(doc, snapshot(state.phases)));
+      doc.setIn(
+        ['deployment_runs', index, 'phases'],
+        phaseMapNode(doc, { ...(run.phases ?? {}), ...snapshotLive(state) }),
+      );
     }
   });
 
@@ -97,12 +100,13 @@ export interface CompleteRunOptions {
 }
 
 /**
- * Completes the current run: end time, whole-second duration, outcome, error, and a snapshot
- * of the live phases. Refused when no run is in progress.
+ * Completes the current run: end time, whole-second duration, outcome, error, and the live phases
+ * merged into its history. Refused when no run is in progress.
  */
-export function completeRun({ doc, state }: StateView, options: CompleteRunOptions): Run {
-  const index = runIndex(state, state.current_run_id);
-  const run = state.deployment_runs.at(index < 0 ? state.deployment_runs.length : index);
+export function completeRun(view: StateView, options: CompleteRunOptions): Run {
+  const { state } = view;
+  const current = currentRun(state);
+  const run = current?.run ?? state.deployment_runs.at(-1);
   if (run?.outcome !== 'in_progress' || run === undefined) {
     throw new RefusedError(
       'no-run-in-progress',
@@ -110,7 +114,6 @@ export function completeRun({ doc, state }: StateView, options: CompleteRunOptio
     );
   }
   const ended = formatUtc(options.now);
-  const duration = Math.max(0, Math.floor((options.now.getTime() - Date.parse(run.started_at)) / 1000));
   const error =
     options.errorPhase !== undefined || options.errorMessage !== undefined || options.exitCode !== undefined
       ? {
@@ -122,14 +125,9 @@ export function completeRun({ doc, state }: StateView, options: CompleteRunOptio
   const inProgress = PHASES.filter((name) => state.phases[name]?.status === 'in_progress');
   const touched = PHASES.filter((name) => state.phases[name] && state.phases[name]?.status !== 'pending');
   const currentPhase = options.errorPhase ?? inProgress.at(-1) ?? touched.at(-1) ?? run.current_phase ?? null;
-  const path = ['deployment_runs', index];
-  doc.setIn([...path, 'ended_at'], ended);
-  doc.setIn([...path, 'duration_seconds'], duration);
-  doc.setIn([...path, 'outcome'], options.outcome);
-  doc.setIn([...path, 'current_phase'], currentPhase);
-  doc.setIn([...path, 'phases'], phaseMapNode(doc, snapshot(state.phases)));
-  doc.setIn([...path, 'error'], error === null ? null : doc.createNode(error));
-  return { ...run, ended_at: ended, duration_seconds: duration, outcome: options.outcome, error };
+  endRun(view, options.outcome, ended, error);
+  view.doc.setIn(['deployment_runs', current?.index ?? -1, 'current_phase'], currentPhase);
+  return { ...run, ended_at: ended, outcome: options.outcome, error };
 }
 
 /** A phase map node with one flow-style entry per line, as the deployer has always written it. */
@@ -141,7 +139,77 @@ export function phaseMapNode(doc: Document, phases: Record<string, unknown>): YA
   return node;
 }
 
-// Live phases copied for the run's record.
-function snapshot(phases: DeploymentStateV2['phases']): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(phases).map(([name, entry]) => [name, { ...entry }]));
+/** The current run and its index in deployment_runs, when current_run_id names one. */
+export function currentRun(state: DeploymentStateV2): { index: number; run: Run } | undefined {
+  const index = state.deployment_runs.findIndex((run) => run.run_id === state.current_run_id);
+  const run = state.deployment_runs[index];
+  return run ? { index, run } : undefined;
+}
+
+/** Labels the v1 template and old scripts used for "nothing done yet". */
+const UNTOUCHED_LABELS = [null, 'preparation'];
+
+/**
+ * True when the current run is in progress and has done nothing yet (no phase marked, no phase
+ * label set): what the scripts write then still belongs to its start.
+ */
+export function isFreshRun(run: Run | undefined): run is Run {
+  return (
+    run !== undefined &&
+    run.outcome === 'in_progress' &&
+    Object.keys(run.phases ?? {}).length === 0 &&
+    UNTOUCHED_LABELS.includes(run.current_phase ?? null)
+  );
+}
+
+/** Records a phase entry in the current run's history (`deployment_runs[i].phases`). */
+export function recordRunPhase(view: StateView, phase: string, entry: PhaseEntry): void {
+  const current = currentRun(view.state);
+  if (!current || current.run.outcome !== 'in_progress') return;
+  const node = view.doc.createNode(entry);
+  node.flow = true;
+  const path = ['deployment_runs', current.index, 'phases'];
+  if (!view.doc.hasIn(path)) view.doc.setIn(path, phaseMapNode(view.doc, {}));
+  blockStyle(view.doc, path);
+  view.doc.setIn([...path, phase], node);
+}
+
+/**
+ * Makes the collection at `path` block style when it is an empty flow collection (`{}`), so that
+ * what is added to it gets a line of its own, as in the rest of the file.
+ */
+export function blockStyle(doc: Document, path: readonly (string | number)[]): void {
+  const node = doc.getIn(path, true);
+  if ((isMap(node) || isSeq(node)) && node.flow && node.items.length === 0) node.flow = false;
+}
+
+/**
+ * Ends the current run: end time, duration (whole seconds, unless the scripts recorded one),
+ * outcome, and the live phases merged into its history.
+ */
+export function endRun(
+  view: StateView,
+  outcome: Run['outcome'],
+  endedAt: string,
+  error?: Run['error'],
+): Run | undefined {
+  const { doc, state } = view;
+  const current = currentRun(state);
+  if (!current || current.run.outcome !== 'in_progress') return undefined;
+  const path = ['deployment_runs', current.index];
+  const started = Date.parse(current.run.started_at);
+  const duration = Math.max(0, Math.floor((Date.parse(endedAt) - started) / 1000));
+  const history = { ...(current.run.phases ?? {}), ...snapshotLive(state) };
+  doc.setIn([...path, 'ended_at'], endedAt);
+  if (current.run.duration_seconds === null || current.run.duration_seconds === undefined) {
+    doc.setIn([...path, 'duration_seconds'], Number.isFinite(duration) ? duration : null);
+  }
+  doc.setIn([...path, 'outcome'], outcome);
+  doc.setIn([...path, 'phases'], phaseMapNode(doc, history));
+  if (error !== undefined) doc.setIn([...path, 'error'], error === null ? null : doc.createNode(error));
+  return { ...current.run, ended_at: endedAt, outcome };
+}
+
+function snapshotLive(state: DeploymentStateV2): Record<string, PhaseEntry> {
+  return Object.fromEntries(Object.entries(state.phases).map(([name, entry]) => [name, { ...entry }]));
 }

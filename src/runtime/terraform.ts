@@ -335,6 +335,40 @@ export async function readTerraform(options: ReadTerraformOptions, cwd: string):
   };
 }
 
+/**
+ * The backend and state location of an initialised Terraform folder (one where `terraform init`
+ * ran: it has `.terraform/`), or undefined when the folder is not initialised. For
+ * `init_deployment_state`, which records them in a new state file.
+ */
+export async function describeTerraformDir(
+  terraformDir: string,
+  cwd: string,
+  workspace?: string,
+): Promise<{ backend: TerraformBackend; statePath: string } | undefined> {
+  const recordFile = join(terraformDir, '.terraform', 'terraform.tfstate');
+  let recordText: string | undefined;
+  try {
+    recordText = await readTextIfExists(recordFile, cwd, 'run `terraform init` in the Terraform folder');
+  } catch {
+    return undefined;
+  }
+  if (recordText === undefined) {
+    const initialised = await requireDirectory(join(terraformDir, '.terraform'), cwd).then(
+      () => true,
+      () => false,
+    );
+    if (!initialised) return undefined;
+  }
+  const backend: TerraformBackend =
+    recordText === undefined ? { type: 'local', config: {} } : parseBackendRecord(recordText, recordFile);
+  const space = workspace ?? (await recordedWorkspace(terraformDir, cwd));
+  const statePath =
+    backend.type === 'local'
+      ? localStatePath(terraformDir, backend.config, space)
+      : remoteStatePath(backend, space);
+  return { backend, statePath };
+}
+
 /** Options of {@link applyTerraformSync}. */
 export interface SyncOptions {
   /** The time of the sync. */
@@ -361,6 +395,11 @@ export interface SyncSummary {
   checksum: string | null;
   /** Refusals overridden by `force`: `terraform-lineage-changed`, `terraform-serial-older`. */
   forced: string[];
+  /**
+   * Set when the backend type changed since the last sync (a local state migrated to azurerm or
+   * s3): the earlier backend and state path were kept in `terraform_backend_history`.
+   */
+  backendMigrated?: { from: string; to: string; fromPath: string | null; toPath: string | null };
 }
 
 /**
@@ -412,6 +451,39 @@ export function applyTerraformSync(
     'infrastructure_facts',
     'current_run_id',
   ];
+  const oldBackend = valueAt(doc, ['terraform_backend']) as { type?: unknown } | null | undefined;
+  const oldPath = valueAt(doc, ['terraform_state_path']);
+  let backendMigrated: SyncSummary['backendMigrated'];
+  if (
+    snapshot.backend &&
+    oldBackend &&
+    typeof oldBackend === 'object' &&
+    typeof oldBackend.type === 'string' &&
+    oldBackend.type !== snapshot.backend.type
+  ) {
+    // The state moved to another backend: the old location is kept, with when it was left.
+    backendMigrated = {
+      from: oldBackend.type,
+      to: snapshot.backend.type,
+      fromPath: typeof oldPath === 'string' ? oldPath : null,
+      toPath: snapshot.statePath,
+    };
+    const entry = doc.createNode({
+      backend: oldBackend,
+      terraform_state_path: typeof oldPath === 'string' ? oldPath : null,
+      migration_timestamp: now,
+    });
+    const history = doc.getIn(['terraform_backend_history'], true);
+    if (history && typeof history === 'object' && 'items' in history && Array.isArray(history.items)) {
+      history.items.push(entry);
+    } else {
+      put(doc, root, 'terraform_backend_history', doc.createNode([entry]), [
+        'terraform_backend',
+        'terraform_backend_history',
+        'terraform_version',
+      ]);
+    }
+  }
   put(doc, root, 'terraform_state_path', snapshot.statePath, topOrder);
   put(
     doc,
@@ -460,6 +532,7 @@ export function applyTerraformSync(
     statePath: snapshot.statePath,
     checksum,
     forced,
+    ...(backendMigrated ? { backendMigrated } : {}),
   };
   for (const pair of [...outputsMap.items]) {
     const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);

@@ -5,14 +5,15 @@ import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { type MigrateFileResult, migrateHeld } from '../migrate/apply.js';
 import { migrateParsed, serialize } from '../migrate/engine.js';
 import { formatUtc } from '../migrate/times.js';
-import { type DecodedText, decodeStateBytes } from '../parse/decode.js';
+import { decodeStateBytes } from '../parse/decode.js';
 import { MAX_NESTING_DEPTH } from '../parse/depth.js';
-import { detectVersion, type ParsedState, parseState } from '../parse/parse.js';
+import { detectVersion, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
 import { dotted } from '../validate/schema.js';
 import { validateParsed } from '../validate/validate.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { acquireLock } from '../write/lock.js';
+import type { CachedState, StateCache } from './cache.js';
 
 /** An operation was refused: the file is left as it was (exit 1). */
 export class RefusedError extends StateError {
@@ -35,12 +36,27 @@ export interface StateFileOptions {
   cwd?: string;
   /** What the lock holder is doing, for whoever waits. */
   command?: string;
+  /** Parsed files kept between calls (the adapter's co-process); absent: always read the file. */
+  cache?: StateCache;
 }
 
 /** A v2 state as an update sees it: the Document to edit and its plain data. */
 export interface StateView {
   doc: Document;
   state: DeploymentStateV2;
+}
+
+/** Extra work of an update, done under the same lock once the state file is written. */
+export interface UpdateHooks {
+  /** Rewrite the file (a new `last_updated`) even when the mutation changed nothing else. */
+  touch?: boolean;
+  /**
+   * Runs once the new content is checked, before it replaces the file, under the lock (e.g. an
+   * archive of what the change removes); when it fails, the file is left as it was.
+   */
+  beforeWrite?: () => Promise<void>;
+  /** Runs after the state file is written (or, with nothing to write, after the check), under the lock. */
+  afterWrite?: () => Promise<void>;
 }
 
 /** What {@link updateState} did. */
@@ -57,13 +73,19 @@ async function load(
   file: string,
   name: string,
   maxBytes: number,
-): Promise<{ decoded: DecodedText; parsed: ParsedState }> {
+  cache: StateCache | undefined,
+  take = false,
+): Promise<CachedState> {
+  const cached = take ? cache?.take(file) : cache?.get(file);
+  if (cached) return cached;
   const bytes = await readStateBytes(file, { maxBytes }).catch((error) => {
     error.file = name;
     throw error;
   });
   const decoded = decodeStateBytes(bytes, name);
-  return { decoded, parsed: parseState(decoded.text, name) };
+  const state: CachedState = { decoded, parsed: parseState(decoded.text, name) };
+  if (cache && !take) cache.set(file, state);
+  return state;
 }
 
 /**
@@ -72,7 +94,7 @@ async function load(
  */
 export async function readState(file: string, options: StateFileOptions): Promise<StateView> {
   const name = options.displayName ?? file;
-  const { decoded, parsed } = await load(file, name, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  const { decoded, parsed } = await load(file, name, options.maxBytes ?? DEFAULT_MAX_BYTES, options.cache);
   if (detectVersion(parsed) === 1) {
     const result = migrateParsed(parsed, decoded, { now: options.now });
     const migrated = parseState(result.text.replace(/^\ufeff/, ''), name);
@@ -91,6 +113,7 @@ export async function updateState<T>(
   file: string,
   mutate: (view: StateView) => T,
   options: StateFileOptions,
+  hooks: UpdateHooks = {},
 ): Promise<UpdateResult<T>> {
   const name = options.displayName ?? file;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -105,8 +128,8 @@ export async function updateState<T>(
   try {
     await removeLeftovers(target);
     let migrated: MigrateFileResult | undefined;
-    let { decoded, parsed } = await load(target, name, maxBytes);
-    if (detectVersion(parsed) === 1) {
+    let loaded = await load(target, name, maxBytes, options.cache, true);
+    if (detectVersion(loaded.parsed) === 1) {
       migrated = await migrateHeld(
         file,
         name,
@@ -114,17 +137,23 @@ export async function updateState<T>(
         maxBytes,
         true,
       );
-      ({ decoded, parsed } = await load(target, name, maxBytes));
+      loaded = await load(target, name, maxBytes, undefined, true);
     }
-    const before = serialize(parsed.doc, decoded);
+    const { decoded, parsed } = loaded;
+    const before = loaded.serialized ?? serialize(parsed.doc, decoded);
     const { value, text } = tooDeepRefused(name, () => {
       const value = mutate({ doc: parsed.doc, state: parsed.data as unknown as DeploymentStateV2 });
       const after = serialize(parsed.doc, decoded);
-      if (after === before) return { value, text: undefined };
+      if (after === before && !hooks.touch) return { value, text: undefined };
       parsed.doc.setIn(['last_updated'], formatUtc(options.now));
       return { value, text: serialize(parsed.doc, decoded) };
     });
-    if (text === undefined) return { value, written: false, migrated };
+    if (text === undefined) {
+      // Nothing changed: the Document is still the file's.
+      options.cache?.set(target, { ...loaded, serialized: before });
+      await hooks.afterWrite?.();
+      return { value, written: false, migrated };
+    }
     const reparsed = tooDeepRefused(name, () => parseState(text.replace(/^\ufeff/, ''), name));
     const check = validateParsed(reparsed, { version: 2 });
     const error = check.problems.find((problem) => problem.severity === 'error');
@@ -142,8 +171,15 @@ export async function updateState<T>(
         name,
       );
     }
+    await hooks.beforeWrite?.();
     const mode = (await stat(target)).mode & 0o7777;
     await writeAtomic(target, text, mode);
+    options.cache?.set(target, {
+      decoded: { ...decoded, text: text.replace(/^\ufeff/, '') },
+      parsed: reparsed,
+      serialized: text,
+    });
+    await hooks.afterWrite?.();
     return { value, written: true, migrated };
   } finally {
     await lock.release();

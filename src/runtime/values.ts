@@ -1,9 +1,10 @@
 import { type Document, isMap, isScalar, isSeq } from 'yaml';
-import { KOF_KEYS, RUNTIME_KEY_MAP } from '../../migrations/v1-to-v2/03-group-runtime-state.js';
 import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { schemaV2 } from '../generated/schemas.js';
+import { v2PlaceOf } from '../keymap.js';
 import { formatUtc } from '../migrate/times.js';
+import { blockStyle } from './runs.js';
 import { RefusedError, type StateView } from './transaction.js';
 
 /** Top-level sections the runtime layer owns (`runtime set` may write under them). */
@@ -32,24 +33,43 @@ export type KeyRoute =
   | { layer: 'refused'; reason: string };
 
 /**
- * Routes a key to its layer: a dotted v2 path, or a v1 key name (`wg_vpn_connected`) as the old
- * update_state took it, mapped to its v2 place.
+ * Routes a key to its layer: a dotted v2 path, or a v1 key name (`wg_vpn_connected`,
+ * `wireguard_peers.HOST.ip`, `vm_states.VM.state`) as the old update_state took it, mapped to its
+ * v2 place by the one key map (src/keymap.ts).
  */
 export function routeKey(key: string): KeyRoute {
-  const mapped = RUNTIME_KEY_MAP[key];
-  if (mapped) return { layer: 'runtime', path: [...mapped], legacy: key };
-  if (key.startsWith('kof_') && (KOF_KEYS as readonly string[]).includes(key.slice(4))) {
-    return { layer: 'runtime', path: ['optional_components', 'kof', key.slice(4)], legacy: key };
-  }
-  if (key === 'azure_csi_installed')
-    return { layer: 'runtime', path: ['optional_components', 'azure_csi', 'installed'], legacy: key };
-  if (key === 'wireguard_peers')
-    return { layer: 'runtime', path: ['wireguard_config', 'peers'], legacy: key };
-  if (key === 'azure_rg_status') return { layer: 'infra', path: ['resource_group', 'status'], legacy: key };
-  if (key === 'azure_network_status') return { layer: 'infra', path: ['network', 'status'], legacy: key };
-  if (key === 'azure_ssh_key_status') return { layer: 'infra', path: ['ssh_key', 'status'], legacy: key };
-  if (key === 'vm_states') return { layer: 'infra', path: ['vm_details'], legacy: key };
   const path = key.split('.').filter((segment) => segment !== '');
+  const place = v2PlaceOf(path);
+  const legacy = (mapped: readonly string[]) => (mapped.join('.') === path.join('.') ? {} : { legacy: key });
+  switch (place.kind) {
+    case 'runtime':
+    case 'optional':
+      return { layer: 'runtime', path: place.path, ...legacy(place.path) };
+    case 'infra':
+      return { layer: 'infra', path: place.path, legacy: key };
+    case 'flag':
+    case 'flags':
+      return {
+        layer: 'refused',
+        reason: `flags are set when a run starts: k0rdent-state run start --kof BOOL --azure-children BOOL`,
+      };
+    case 'run':
+      return {
+        layer: 'refused',
+        reason:
+          key === 'phase' || key === 'status'
+            ? `${key} belongs to runs and phases: use k0rdent-state phase set / run start / run complete`
+            : `${key} is recorded by the run: k0rdent-state run start / run complete`,
+      };
+    case 'phase':
+    case 'phases':
+      return {
+        layer: 'refused',
+        reason: `${key} belongs to runs and phases: use k0rdent-state phase set / run start / run complete`,
+      };
+    default:
+      break;
+  }
   const top = path[0] ?? '';
   if (top === 'infrastructure_facts' && path[1] === 'outputs') return { layer: 'infra', path: path.slice(2) };
   if (INFRA_KEYS.includes(top)) {
@@ -58,31 +78,18 @@ export function routeKey(key: string): KeyRoute {
       reason: `${key} is infrastructure state, written by: k0rdent-state infra sync (or infra set OUTPUT JSON)`,
     };
   }
-  if ((RUNTIME_SECTIONS as readonly string[]).includes(top) && path.length >= 2)
-    return { layer: 'runtime', path };
-  if (['phase', 'status', 'phases', 'current_run_id', 'deployment_runs'].includes(top)) {
+  if ((RUNTIME_SECTIONS as readonly string[]).includes(top)) {
+    return path.length >= 2
+      ? { layer: 'runtime', path }
+      : {
+          layer: 'refused',
+          reason: `${key} is a whole section; name a key inside it, e.g. ${SECTION_EXAMPLES[top] ?? `${top}.NAME`}`,
+        };
+  }
+  if (['current_run_id', 'deployment_runs'].includes(top)) {
     return {
       layer: 'refused',
       reason: `${key} belongs to runs and phases: use k0rdent-state phase set / run start / run complete`,
-    };
-  }
-  if (top === 'deployment_flags' || top.startsWith('deployment_flags_')) {
-    return {
-      layer: 'refused',
-      reason: `flags are set when a run starts: k0rdent-state run start --kof BOOL --azure-children BOOL`,
-    };
-  }
-  if (
-    [
-      'deployment_start_time',
-      'deployment_end_time',
-      'deployment_duration_seconds',
-      'error_exit_code',
-    ].includes(top)
-  ) {
-    return {
-      layer: 'refused',
-      reason: `${key} is recorded by the run: k0rdent-state run start / run complete`,
     };
   }
   return {
@@ -90,6 +97,17 @@ export function routeKey(key: string): KeyRoute {
     reason: `${key} is not a runtime key; runtime keys live under ${RUNTIME_SECTIONS.join(', ')} (e.g. wireguard_config.vpn_connected)`,
   };
 }
+
+/** An example key inside each runtime section, for messages. */
+const SECTION_EXAMPLES: Readonly<Record<string, string>> = {
+  wireguard_config: 'wireguard_config.vpn_connected',
+  k0s_cluster_state: 'k0s_cluster_state.deployed',
+  k0rdent_install_state: 'k0rdent_install_state.installed',
+  vm_runtime_status: 'vm_runtime_status.VM.ssh_verified',
+  optional_components: 'optional_components.kof.mothership_installed',
+  cloud_credentials: 'cloud_credentials.aws.configured',
+  artifacts: 'artifacts.NAME.path',
+};
 
 type SchemaNode = {
   type?: string | string[];
@@ -157,7 +175,7 @@ export function typeValue(raw: string, path: readonly string[], json: boolean): 
 
 /** Sets a runtime value (update_runtime_state). Infrastructure keys are refused with a hint. */
 export function setRuntime(
-  { doc, state }: StateView,
+  view: StateView,
   key: string,
   raw: string,
   json: boolean,
@@ -170,7 +188,35 @@ export function setRuntime(
       `refused: ${key} is an infrastructure fact; Terraform owns it: run k0rdent-state infra sync, or k0rdent-state infra set ${route.path.join('.')} JSON`,
     );
   }
-  const [section, component] = route.path;
+  setRuntimeValue(view, route.path, raw, { json, key });
+  return { path: route.path, ...(route.legacy ? { legacy: route.legacy } : {}) };
+}
+
+/** How {@link setRuntimeValue} reads its value. */
+export interface RuntimeValueOptions {
+  /** The value is JSON. */
+  json?: boolean;
+  /**
+   * Typed as the old update_state typed values (true/false, `{}`, else text); a value the v2
+   * schema cannot take at that place is kept verbatim under `unrecognized` instead of refused.
+   */
+  legacy?: boolean;
+  /** The key as the caller named it (for messages). */
+  key?: string;
+}
+
+/**
+ * Sets the value at a runtime path, typed by the v2 schema (see {@link typeValue}). KOF state is
+ * refused while KOF is off; a path through a value that is not a map is refused.
+ */
+export function setRuntimeValue(
+  { doc, state }: StateView,
+  path: readonly string[],
+  raw: string,
+  options: RuntimeValueOptions = {},
+): void {
+  const key = options.key ?? path.join('.');
+  const [section, component] = path;
   if (
     section === 'optional_components' &&
     (component === 'kof' || component === 'azure_csi') &&
@@ -183,12 +229,53 @@ export function setRuntime(
   }
   refuseThroughNonMap(
     doc,
-    route.path,
+    path,
     key,
     (prefix) => `k0rdent-state runtime set ${prefix.join('.')} '{...}' --json`,
   );
-  doc.setIn(route.path, doc.createNode(typeValue(raw, route.path, json)));
-  return { path: route.path, ...(route.legacy ? { legacy: route.legacy } : {}) };
+  let value: unknown;
+  if (options.legacy) {
+    try {
+      value =
+        raw === '{}' && (schemaTypeAt(path)?.includes('object') ?? true) ? {} : typeValue(raw, path, false);
+    } catch (error) {
+      if (!(error instanceof ValueError)) throw error;
+      doc.setIn(['unrecognized', key], raw);
+      return;
+    }
+  } else {
+    value = typeValue(raw, path, options.json === true);
+  }
+  for (let length = 1; length < path.length; length++) blockStyle(doc, path.slice(0, length));
+  doc.setIn(path, doc.createNode(value));
+}
+
+/**
+ * Sets a value in the Terraform cache (infrastructure_facts.outputs.PATH). When `stamp` is given
+ * and the cache holds Terraform's or the deployer's facts, cache_timestamp becomes that time (the
+ * old one is kept as old_cache_timestamp); a cache migrated from v1 keeps its timestamp and stays
+ * stale, so that one new value does not make old facts look fresh.
+ */
+export function setInfraValue(
+  { doc, state }: StateView,
+  path: readonly string[],
+  value: unknown,
+  stamp?: Date,
+): void {
+  refuseThroughNonMap(
+    doc,
+    ['infrastructure_facts', 'outputs', ...path],
+    path.join('.'),
+    (prefix) => `k0rdent-state infra set ${prefix.slice(2).join('.')} '{...}'`,
+  );
+  for (let length = 0; length < path.length; length++) {
+    blockStyle(doc, ['infrastructure_facts', 'outputs', ...path.slice(0, length)]);
+  }
+  doc.setIn(['infrastructure_facts', 'outputs', ...path], doc.createNode(value));
+  if (stamp === undefined || state.infrastructure_facts.source === 'migrated_v1') return;
+  const previous = state.infrastructure_facts.cache_timestamp;
+  if (previous) doc.setIn(['infrastructure_facts', 'old_cache_timestamp'], previous);
+  doc.setIn(['infrastructure_facts', 'cache_timestamp'], formatUtc(stamp));
 }
 
 /**
@@ -220,8 +307,8 @@ function refuseThroughNonMap(
   }
 }
 
-/** Sets a value in the infrastructure cache (update_infra_cache) and bumps cache_timestamp. */
-export function setInfra({ doc, state }: StateView, key: string, raw: string, now: Date): string[] {
+/** Sets a value in the infrastructure cache (update_infra_cache); see {@link setInfraValue}. */
+export function setInfra(view: StateView, key: string, raw: string, now: Date): string[] {
   const route = routeKey(key);
   const path =
     route.layer === 'infra' ? route.path : key.replace(/^infrastructure_facts\.outputs\./, '').split('.');
@@ -244,16 +331,7 @@ export function setInfra({ doc, state }: StateView, key: string, raw: string, no
       `infra set takes JSON; ${JSON.stringify(raw)} is not (${(error as Error).message}); quote text: '"${raw}"'`,
     );
   }
-  const previous = state.infrastructure_facts.cache_timestamp;
-  refuseThroughNonMap(
-    doc,
-    ['infrastructure_facts', 'outputs', ...path],
-    key,
-    (prefix) => `k0rdent-state infra set ${prefix.slice(2).join('.')} '{...}'`,
-  );
-  doc.setIn(['infrastructure_facts', 'outputs', ...path], doc.createNode(value));
-  if (previous) doc.setIn(['infrastructure_facts', 'old_cache_timestamp'], previous);
-  doc.setIn(['infrastructure_facts', 'cache_timestamp'], formatUtc(now));
+  setInfraValue(view, path, value, now);
   return path;
 }
 

@@ -1,0 +1,28 @@
+import { adapterCallCommand, serveCommand } from './adapter.js';
+
+/**
+ * Entry of the bash adapter's two hidden commands over the real process: `__adapter-call` (one
+ * function, one process) and `__serve` (the co-process). Kept apart from the command line parser
+ * so that neither loads it.
+ */
+export async function adapterMain(argv: readonly string[]): Promise<number> {
+  if (argv[0] === '__serve') {
+    process.stdin.resume();
+    const code = await serveCommand({
+      stdout: (text) => process.stdout.write(text),
+      onStdinEnd: (onGone) => {
+        process.stdin.on('end', onGone);
+        process.stdin.on('close', onGone);
+        process.stdin.on('error', onGone);
+      },
+      parentPid: () => process.ppid,
+      every: (ms, check) => setInterval(check, ms).unref(),
+    });
+    // Connections a vanished shell left open must not keep the process alive.
+    process.exit(code);
+  }
+  return adapterCallCommand(argv.slice(1), {
+    stdout: (text) => process.stdout.write(text),
+    cwd: process.cwd(),
+  });
+}
