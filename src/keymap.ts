@@ -174,3 +174,26 @@ export function v2PlaceOf(path: readonly string[]): V2Place {
   }
   return { kind: 'unknown' };
 }
+
+/** Where a v1 key lives in v2, in words for messages (`wireguard_config.vpn_connected`, `the current run`). */
+export function describePlace(place: V2Place): string {
+  switch (place.kind) {
+    case 'same':
+    case 'runtime':
+    case 'optional':
+      return place.path.join('.');
+    case 'infra':
+      return [...OUTPUTS_PATH, ...place.path].join('.');
+    case 'flag':
+      return `deployment_flags.${place.flag}`;
+    case 'flags':
+      return 'deployment_flags';
+    case 'run':
+      return 'the current run';
+    case 'phase':
+    case 'phases':
+      return 'phases';
+    default:
+      return 'unrecognized';
+  }
+}

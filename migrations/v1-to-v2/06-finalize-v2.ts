@@ -1,7 +1,7 @@
 import { type Document, isScalar, type Pair } from 'yaml';
 import { schemaV2 } from '../../src/generated/schemas.js';
 import { ChangeLog } from '../../src/migrate/changes.js';
-import { keysAt, rootMap, valueAt } from '../../src/migrate/doc.js';
+import { keyName, keysAt, rootMap, valueAt } from '../../src/migrate/doc.js';
 import { formatUtc, toUtc } from '../../src/migrate/times.js';
 import type { MigrationStep } from '../../src/migrate/types.js';
 
@@ -62,7 +62,7 @@ export const finalizeV2: MigrationStep = {
         : first.key.commentBefore;
       first.key.commentBefore = null;
     }
-    const rank = (pair: Pair) => V2_KEY_ORDER.indexOf(isScalar(pair.key) ? String(pair.key.value) : '');
+    const rank = (pair: Pair) => V2_KEY_ORDER.indexOf(keyName(pair) ?? '');
     root.items.sort((a, b) => rank(a as Pair) - rank(b as Pair));
     return log.changes;
   },

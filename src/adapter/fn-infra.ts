@@ -12,6 +12,7 @@ import { OUTPUTS_PATH, VM_DETAILS, VM_FIELD_MAP } from '../keymap.js';
 import { formatUtc } from '../migrate/times.js';
 import {
   applyTerraformSync,
+  describeSync,
   isSensitiveOutput,
   readTerraform,
   type TerraformSnapshot,
@@ -78,13 +79,10 @@ export const getVmInfo: AdapterFunction = async (ctx, args) => {
  * `terraform` on PATH) and `no_terraform=…` (K0RDENT_STATE_NO_TERRAFORM: when set, terraform is
  * never run and the local state file is read).
  */
-function terraformSettings(
-  ctx: FunctionContext,
-  args: readonly string[],
-): { dir: string; bin: string; rest: string[] } {
+function terraformSettings(args: readonly string[]): { dir: string; bin: string; rest: string[] } {
   const { named, rest } = namedArgs(args, ['terraform_dir', 'terraform_bin', 'no_terraform']);
   const bin = named.no_terraform ? '' : (named.terraform_bin ?? '');
-  return { dir: resolve(ctx.cwd, named.terraform_dir || './terraform'), bin, rest };
+  return { dir: named.terraform_dir || './terraform', bin, rest };
 }
 
 /**
@@ -95,8 +93,8 @@ function terraformSettings(
 async function readTerraformFor(ctx: FunctionContext, dir: string, bin: string): Promise<TerraformSnapshot> {
   let outputsText: string | undefined;
   let why = '';
-  if (bin !== '' && isInitialised(dir)) {
-    const run = await terraformOutputJson(bin, dir);
+  if (bin !== '' && isInitialised(resolve(ctx.cwd, dir))) {
+    const run = await terraformOutputJson(bin, resolve(ctx.cwd, dir));
     if (run.ok) outputsText = run.text;
     else why = `${run.reason}; `;
   } else if (bin !== '') {
@@ -147,16 +145,13 @@ async function syncFromTerraform(
     },
     { afterWrite: async () => appendEvents(ctx, migratedEvent ? [migratedEvent] : []) },
   );
-  const count = Object.keys(snapshot.outputs).length;
-  return `synced ${count} Terraform output${count === 1 ? '' : 's'} from ${value.statePath ?? 'terraform output'}${
-    value.sensitive.length > 0 ? ` (sensitive, value not stored: ${value.sensitive.join(', ')})` : ''
-  }`;
+  return describeSync(snapshot, value);
 }
 
 /** sync_terraform_to_state [TERRAFORM_DIR]: caches Terraform's outputs (the proposal's function). */
 export const syncTerraformToState: AdapterFunction = async (ctx, args) => {
-  const settings = terraformSettings(ctx, args);
-  const dir = settings.rest[0] ? resolve(ctx.cwd, settings.rest[0]) : settings.dir;
+  const settings = terraformSettings(args);
+  const dir = settings.rest[0] || settings.dir;
   ctx.out.err(`${await syncFromTerraform(ctx, dir, settings.bin, 'sync_terraform_to_state')}\n`);
   return ExitCode.ok;
 };
@@ -169,9 +164,9 @@ export const cacheTerraformOutputs = syncTerraformToState;
  * `az vm list` table the adapter passes (one line per VM: name, public IPs, private IPs, state).
  */
 export const refreshAllVmData: AdapterFunction = async (ctx, args) => {
-  const { dir, bin, rest } = terraformSettings(ctx, args);
+  const { dir, bin, rest } = terraformSettings(args);
   const table = rest[0] ?? '';
-  if (bin !== '' && isInitialised(dir)) {
+  if (bin !== '' && isInitialised(resolve(ctx.cwd, dir))) {
     ctx.out.print('info', 'Refreshing VM data from Terraform...');
     ctx.out.err(`${await syncFromTerraform(ctx, dir, bin, 'refresh_all_vm_data')}\n`);
     ctx.out.print('info', 'VM data refreshed from Terraform');
@@ -309,10 +304,10 @@ export const getCachedInfra: AdapterFunction = async (ctx, args) => {
  * never printed.
  */
 export const getTerraformOutput: AdapterFunction = async (ctx, args) => {
-  const { dir, bin, rest: given } = terraformSettings(ctx, args);
+  const { dir, bin, rest: given } = terraformSettings(args);
   const [key = '', ...rest] = given;
-  if (bin !== '' && isInitialised(dir)) {
-    const run = await terraformOutputJson(bin, dir);
+  if (bin !== '' && isInitialised(resolve(ctx.cwd, dir))) {
+    const run = await terraformOutputJson(bin, resolve(ctx.cwd, dir));
     if (run.ok) {
       const { parseOutputsJson } = await import('../runtime/terraform.js');
       const outputs = parseOutputsJson(run.text, `terraform output -json (${dir})`);

@@ -11,7 +11,7 @@ import {
   type UpdateResult,
   updateState,
 } from '../runtime/transaction.js';
-import { LATEST_VERSION } from '../version.js';
+import { migratedNotice } from '../migrate/apply.js';
 import { appendLogEvent, type LogEvent } from '../write/event-log.js';
 import type { FunctionContext } from './call.js';
 
@@ -54,9 +54,7 @@ export async function updateView<T>(
 ): Promise<UpdateResult<T>> {
   const result = await updateState(ctx.statePath, mutate, fileOptions(ctx, command), hooks);
   if (result.migrated?.report) {
-    ctx.out.err(
-      `k0rdent-state: migrated ${ctx.stateName} from v${result.migrated.fromVersion} to v${LATEST_VERSION}; original saved in ${result.migrated.report.backup}\n`,
-    );
+    ctx.out.err(`${migratedNotice(ctx.stateName, result.migrated.fromVersion, result.migrated.report.backup)}\n`);
   }
   return result;
 }

@@ -1,8 +1,33 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import {
+  AZURE_CSI_KEY,
+  FLAT_FLAG_KEYS,
+  INFRA_KEY_MAP,
+  KOF_KEYS,
+  PEERS_KEY,
+  RUN_KEYS,
+  RUNTIME_KEY_MAP,
+  VM_STATES_KEY,
+} from '../keymap.js';
 
 const CURRENT_LINE = /^schema_version:[ \t]*2[ \t]*(?:#[^\n]*)?\r?$/m;
 const ANY_VERSION_LINE = /^schema_version[ \t]*:/gm;
+// A top-level v1 key (from the one key map) in a v2 file: an old script wrote it there, and the
+// full path folds it into its v2 place.
+const V1_KEY_LINE = new RegExp(
+  `^(?:${[
+    ...Object.keys(RUNTIME_KEY_MAP),
+    ...Object.keys(INFRA_KEY_MAP),
+    ...Object.keys(FLAT_FLAG_KEYS),
+    ...KOF_KEYS.map((key) => `kof_${key}`),
+    ...RUN_KEYS,
+    AZURE_CSI_KEY,
+    PEERS_KEY,
+    VM_STATES_KEY,
+  ].join('|')})[ \t]*:`,
+  'm',
+);
 // The default size cap of src/read/read-file.ts (not imported, to keep this path light): a larger
 // file is not read into memory here; the full path refuses it with its usual message.
 const MAX_BYTES = 16 * 1024 * 1024;
@@ -29,6 +54,7 @@ export function fastAuto(argv: readonly string[], cwd: string): number | undefin
   }
   if (!CURRENT_LINE.test(text)) return undefined;
   if ((text.match(ANY_VERSION_LINE) ?? []).length !== 1) return undefined;
+  if (V1_KEY_LINE.test(text)) return undefined;
   return hasLeftovers(file) ? undefined : 0;
 }
 

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, formatStateError, ReadError, StateError, UsageError } from '../errors.js';
-import { migrateFile } from '../migrate/apply.js';
-import { MigrationError } from '../migrate/engine.js';
+import { migratedNotice, migrateFile } from '../migrate/apply.js';
+import { MigrationError, needsMigration } from '../migrate/engine.js';
 import { rollbackFile } from '../migrate/rollback.js';
 import { decodeStateBytes } from '../parse/decode.js';
 import { detectVersion, parseState } from '../parse/parse.js';
@@ -88,9 +88,7 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
       );
     }
     if (options.auto) {
-      io.stderr(
-        `k0rdent-state: migrated ${options.file} from v${result.fromVersion} to v${LATEST_VERSION}; original saved in ${report.backup}\n`,
-      );
+      io.stderr(`${migratedNotice(options.file, result.fromVersion, report.backup)}\n`);
       return ExitCode.ok;
     }
     // --quiet: an applied migration prints nothing more (the report is in --report FILE if asked);
@@ -116,7 +114,9 @@ interface CheckedFile {
 
 /** The text line `migrate --check` prints for a file that needs migrating. */
 export function needsMigrationMessage(file: string, version: number): string {
-  return `format v${version} needs migrating to v${LATEST_VERSION}; run: k0rdent-state migrate ${file}`;
+  return version === LATEST_VERSION
+    ? `has v1 keys an old script wrote into this v${LATEST_VERSION} file; run: k0rdent-state migrate ${file} to fold them into their v2 places`
+    : `format v${version} needs migrating to v${LATEST_VERSION}; run: k0rdent-state migrate ${file}`;
 }
 
 async function checkFile(file: string, options: MigrateCommandOptions, io: CliIO): Promise<CheckedFile> {
@@ -130,7 +130,7 @@ async function checkFile(file: string, options: MigrateCommandOptions, io: CliIO
     const parsed = parseState(decodeStateBytes(bytes, file).text, file);
     const version = detectVersion(parsed);
     const timeMs = performance.now() - started;
-    if (version === LATEST_VERSION) {
+    if (version === LATEST_VERSION && !needsMigration(parsed)) {
       return { findings: { file, valid: true, findings: [], timeMs }, version, exitCode: ExitCode.ok };
     }
     return {

@@ -3,7 +3,7 @@ import { ExitCode, formatStateError, StateError, UsageError } from '../errors.js
 import { compareRuns, renderHistory, renderRun } from '../runtime/history.js';
 import { phaseApplicable, phaseNeedsRun, phaseStatus, resetFrom, setPhase } from '../runtime/phase-ops.js';
 import { completeRun, startRun } from '../runtime/runs.js';
-import { applyTerraformSync, readTerraform } from '../runtime/terraform.js';
+import { applyTerraformSync, describeSync, readTerraform } from '../runtime/terraform.js';
 import { readState, type StateFileOptions, type UpdateResult, updateState } from '../runtime/transaction.js';
 import {
   formatValue,
@@ -18,7 +18,7 @@ import {
   setRuntime,
   VM_FIELD_ALIASES,
 } from '../runtime/values.js';
-import { LATEST_VERSION } from '../version.js';
+import { migratedNotice } from '../migrate/apply.js';
 import type { CliIO } from './io.js';
 
 /** Options every state command takes. */
@@ -58,9 +58,7 @@ async function update<T>(
 ): Promise<UpdateResult<T>> {
   const result = await updateState(resolve(io.cwd, context.file), mutate, fileOptions(context, io, command));
   if (result.migrated?.report) {
-    io.stderr(
-      `k0rdent-state: migrated ${context.file} from v${result.migrated.fromVersion} to v${LATEST_VERSION}; original saved in ${result.migrated.report.backup}\n`,
-    );
+    io.stderr(`${migratedNotice(context.file, result.migrated.fromVersion, result.migrated.report.backup)}\n`);
   }
   return result;
 }
@@ -177,16 +175,7 @@ async function dispatch(
           force: args.force === true,
         }),
       );
-      const parts = [
-        `${Object.keys(snapshot.outputs).length} outputs`,
-        value.added.length ? `added ${value.added.join(', ')}` : '',
-        value.removed.length ? `removed ${value.removed.join(', ')}` : '',
-        value.changed.length ? `changed ${value.changed.join(', ')}` : '',
-        value.sensitive.length
-          ? `sensitive (value not stored${args.includeSensitive ? ' in output' : ''}): ${value.sensitive.join(', ')}`
-          : '',
-      ].filter((part) => part !== '');
-      io.stderr(`synced from ${value.statePath ?? 'terraform output'}: ${parts.join('; ')}\n`);
+      io.stderr(`${describeSync(snapshot, value, { includeSensitive: args.includeSensitive === true })}\n`);
       return ExitCode.ok;
     }
     case 'get': {

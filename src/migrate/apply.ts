@@ -9,7 +9,14 @@ import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js'
 import { archiveState } from '../write/backup.js';
 import { appendEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
-import { migrateParsed, sha256 } from './engine.js';
+import { migrateParsed, needsMigration, sha256 } from './engine.js';
+
+/** The one line a script sees when a file was migrated (or repaired) on its way. */
+export function migratedNotice(file: string, fromVersion: number, backup: string | null | undefined): string {
+  return fromVersion === LATEST_VERSION
+    ? `k0rdent-state: repaired ${file}: v1 keys an old script wrote were folded into their v2 places; original saved in ${backup}`
+    : `k0rdent-state: migrated ${file} from v${fromVersion} to v${LATEST_VERSION}; original saved in ${backup}`;
+}
 
 /** Options of {@link migrateFile}. */
 export interface MigrateFileOptions {
@@ -96,7 +103,7 @@ export async function migrateHeld(
   const decoded = decodeStateBytes(bytes, name);
   const parsed = parseState(decoded.text, name);
   const fromVersion = detectVersion(parsed);
-  if (fromVersion === LATEST_VERSION) {
+  if (!needsMigration(parsed)) {
     return { status: 'current', fromVersion, report: undefined, backup: undefined, eventAppended: false };
   }
   const originalText = decoded.text;
@@ -124,7 +131,10 @@ export async function migrateHeld(
   const event = await appendEvent(file, {
     timestamp: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     action: 'state_migrated',
-    message: `deployment-state.yaml migrated from v${fromVersion} to v${LATEST_VERSION} by k0rdent-state ${TOOL_VERSION}; original in ${shownBackup}`,
+    message:
+      fromVersion === LATEST_VERSION
+        ? `deployment-state.yaml repaired by k0rdent-state ${TOOL_VERSION}: v1 keys an old script wrote folded into their v2 places; original in ${shownBackup}`
+        : `deployment-state.yaml migrated from v${fromVersion} to v${LATEST_VERSION} by k0rdent-state ${TOOL_VERSION}; original in ${shownBackup}`,
   }).catch(() => ({ appended: false }));
   const report = buildReport(name, originalText, result, {
     diff: options.diff === true,

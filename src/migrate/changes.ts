@@ -2,6 +2,7 @@ import { type Document, isScalar } from 'yaml';
 import {
   dottedPath,
   findPair,
+  keyName,
   mapAt,
   type Path,
   putPair,
@@ -44,8 +45,9 @@ export class ChangeLog {
       // A rename within one mapping keeps the key's place.
       const map = mapAt(this.doc, parent);
       const pair = map ? findPair(map, String(from.at(-1))) : undefined;
-      if (!pair || !isScalar(pair.key)) return false;
-      pair.key.value = String(to.at(-1));
+      if (!pair || keyName(pair) === undefined) return false;
+      if (isScalar(pair.key)) pair.key.value = String(to.at(-1));
+      else pair.key = String(to.at(-1)) as never;
       this.record('move', from, to, pair.value === null ? null : pair.value.toJSON(), reason);
       return true;
     }

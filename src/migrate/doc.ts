@@ -19,11 +19,19 @@ export function rootMap(doc: Document): YAMLMap {
   return doc.contents;
 }
 
+/**
+ * The name of a pair's key: a parsed key is a Scalar node, a key added with `doc.setIn` a plain
+ * string (or number). Undefined for a key that is a collection.
+ */
+export function keyName(pair: { key: unknown }): string | undefined {
+  if (isScalar(pair.key)) return String(pair.key.value);
+  if (typeof pair.key === 'string' || typeof pair.key === 'number') return String(pair.key);
+  return undefined;
+}
+
 /** The pair of `key` in a mapping. */
 export function findPair(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined {
-  return map.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === key) as
-    | Pair<Node, Node | null>
-    | undefined;
+  return map.items.find((item) => isPair(item) && keyName(item) === key) as Pair<Node, Node | null> | undefined;
 }
 
 /** The mapping at `path`, or undefined when something on the way is not a mapping. */
@@ -131,7 +139,7 @@ export function scalarAt(doc: Document, path: Path): Scalar | undefined {
 export function keysAt(doc: Document, path: Path): string[] {
   const map = mapAt(doc, path);
   if (!map) return [];
-  return map.items.filter((item) => isScalar(item.key)).map((item) => String((item.key as Scalar).value));
+  return map.items.map(keyName).filter((name): name is string => name !== undefined);
 }
 
 /** Replaces secret values (`private_key`, anything under a sensitive marker) with `<redacted>`. */

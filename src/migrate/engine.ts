@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Document } from 'yaml';
-import { CHAINS } from '../../migrations/index.js';
+import { CHAINS, REPAIRS } from '../../migrations/index.js';
 import { ExitCode, StateError } from '../errors.js';
 import type { DecodedText } from '../parse/decode.js';
 import { detectVersion, type ParsedState, parseState } from '../parse/parse.js';
@@ -85,6 +85,16 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** The repairs a file at the newest version needs (see {@link REPAIRS}); empty for most files. */
+export function repairsFor(data: Readonly<Record<string, unknown>>): MigrationChain[] {
+  return REPAIRS.filter((repair) => repair.needed(data));
+}
+
+/** True when the parsed file must be migrated or repaired before it is used. */
+export function needsMigration(parsed: ParsedState): boolean {
+  return detectVersion(parsed) < LATEST_VERSION || repairsFor(parsed.data).length > 0;
+}
+
 /** The chains that lead from `version` to the newest version, in order. */
 export function chainsFrom(version: number): MigrationChain[] {
   const chains: MigrationChain[] = [];
@@ -111,7 +121,8 @@ export function migrateParsed(
   const fromVersion = detectVersion(parsed);
   const inputSha256 = options.inputSha256 ?? sha256(`${encoding.bom ? '\ufeff' : ''}${encoding.text}`);
   const base = { fromVersion, toVersion: LATEST_VERSION, inputSha256 };
-  if (fromVersion === LATEST_VERSION) {
+  const repairs = fromVersion === LATEST_VERSION ? repairsFor(parsed.data) : [];
+  if (fromVersion === LATEST_VERSION && repairs.length === 0) {
     return {
       ...base,
       changed: false,
@@ -123,7 +134,8 @@ export function migrateParsed(
     };
   }
 
-  const input = validateParsed(parsed, { version: fromVersion });
+  // A file to repair is invalid v2 by definition (that is what the repair is for): not checked.
+  const input = repairs.length > 0 ? { problems: [] } : validateParsed(parsed, { version: fromVersion });
   const inputErrors = input.problems.filter((problem) => problem.severity === 'error');
   if (inputErrors.length > 0) {
     throw new MigrationError(
@@ -133,7 +145,7 @@ export function migrateParsed(
     );
   }
 
-  const chains = chainsFrom(fromVersion);
+  const chains = repairs.length > 0 ? repairs : chainsFrom(fromVersion);
   const changes: Change[] = [];
   const warnings: StepWarning[] = [];
   for (const chain of chains) {

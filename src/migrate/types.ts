@@ -61,3 +61,13 @@ export interface MigrationChain {
   to: number;
   steps: readonly MigrationStep[];
 }
+
+/**
+ * A repair of a file that is already at the newest version but holds what an older tool wrote
+ * into it (v1 keys an old script added to a v2 file). Run by `migrate`, and before any write,
+ * when {@link needed} says so; recorded in migrations_applied like a migration.
+ */
+export interface RepairChain extends MigrationChain {
+  /** True when the file (its plain data) needs this repair. */
+  needed(data: Readonly<Record<string, unknown>>): boolean;
+}

@@ -132,7 +132,17 @@ export interface LegacyWrite {
  * (`config.wireguard_port 51846` is an integer).
  */
 export function setLegacyValue(view: StateView, key: string, raw: string, now: Date): LegacyWrite {
-  const path = key.split('.').filter((segment) => segment !== '');
+  return setLegacyPath(
+    view,
+    key.split('.').filter((segment) => segment !== ''),
+    raw,
+    now,
+  );
+}
+
+/** {@link setLegacyValue} for a path given as segments (keys that may hold dots). */
+export function setLegacyPath(view: StateView, path: readonly string[], raw: string, now: Date): LegacyWrite {
+  const key = path.join('.');
   const place = v2PlaceOf(path);
   switch (place.kind) {
     case 'flag': {
@@ -173,7 +183,7 @@ export function setLegacyValue(view: StateView, key: string, raw: string, now: D
       break;
   }
   // A v2 path works too (a script updated by hand).
-  const v2 = key.split('.');
+  const v2 = [...path];
   if (
     v2.length >= 2 &&
     [

@@ -125,9 +125,9 @@ export function completeRun(view: StateView, options: CompleteRunOptions): Run {
   const inProgress = PHASES.filter((name) => state.phases[name]?.status === 'in_progress');
   const touched = PHASES.filter((name) => state.phases[name] && state.phases[name]?.status !== 'pending');
   const currentPhase = options.errorPhase ?? inProgress.at(-1) ?? touched.at(-1) ?? run.current_phase ?? null;
-  endRun(view, options.outcome, ended, error);
+  const endedRun = endRun(view, options.outcome, ended, error) ?? run;
   view.doc.setIn(['deployment_runs', current?.index ?? -1, 'current_phase'], currentPhase);
-  return { ...run, ended_at: ended, outcome: options.outcome, error };
+  return { ...endedRun, current_phase: currentPhase };
 }
 
 /** A phase map node with one flow-style entry per line, as the deployer has always written it. */
@@ -207,7 +207,14 @@ export function endRun(
   doc.setIn([...path, 'outcome'], outcome);
   doc.setIn([...path, 'phases'], phaseMapNode(doc, history));
   if (error !== undefined) doc.setIn([...path, 'error'], error === null ? null : doc.createNode(error));
-  return { ...current.run, ended_at: endedAt, outcome };
+  return {
+    ...current.run,
+    ended_at: endedAt,
+    outcome,
+    duration_seconds: current.run.duration_seconds ?? (Number.isFinite(duration) ? duration : null),
+    phases: history,
+    ...(error !== undefined ? { error } : {}),
+  };
 }
 
 function snapshotLive(state: DeploymentStateV2): Record<string, PhaseEntry> {

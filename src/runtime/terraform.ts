@@ -13,7 +13,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type Document, isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ExitCode, type SourcePosition, StateError } from '../errors.js';
-import { ensureMap, findPair, rootMap, valueAt } from '../migrate/doc.js';
+import { ensureMap, findPair, keyName, rootMap, valueAt } from '../migrate/doc.js';
 import { formatUtc } from '../migrate/times.js';
 import { textPosition } from '../parse/decode.js';
 
@@ -403,6 +403,30 @@ export interface SyncSummary {
 }
 
 /**
+ * The one line a sync prints (output names only, never values): where it read from, how many
+ * outputs, which were added, removed or changed, which are sensitive.
+ */
+export function describeSync(
+  snapshot: TerraformSnapshot,
+  summary: SyncSummary,
+  options: { includeSensitive?: boolean } = {},
+): string {
+  const parts = [
+    `${Object.keys(snapshot.outputs).length} outputs`,
+    summary.added.length ? `added ${summary.added.join(', ')}` : '',
+    summary.removed.length ? `removed ${summary.removed.join(', ')}` : '',
+    summary.changed.length ? `changed ${summary.changed.join(', ')}` : '',
+    summary.sensitive.length
+      ? `sensitive (value not stored${options.includeSensitive ? ' in output' : ''}): ${summary.sensitive.join(', ')}`
+      : '',
+    summary.backendMigrated
+      ? `backend changed from ${summary.backendMigrated.from} to ${summary.backendMigrated.to} (the old one kept in terraform_backend_history)`
+      : '',
+  ].filter((part) => part !== '');
+  return `synced from ${summary.statePath ?? 'terraform output'}: ${parts.join('; ')}`;
+}
+
+/**
  * Caches a Terraform snapshot in a v2 state Document, in place: `terraform_state_path`,
  * `terraform_backend`, `terraform_version`, `last_terraform_sync` and `infrastructure_facts`
  * (`source: terraform`, `stale: false`, `cache_timestamp`, `old_cache_timestamp` = the previous
@@ -610,7 +634,7 @@ function put(doc: Document, map: YAMLMap, key: string, value: unknown, order: re
   }
   const created = doc.createPair(key, value) as Pair<unknown, unknown>;
   const later = order.slice(order.indexOf(key) + 1);
-  const next = map.items.findIndex((item) => isScalar(item.key) && later.includes(String(item.key.value)));
+  const next = map.items.findIndex((item) => later.includes(keyName(item) ?? ''));
   if (next < 0) map.items.push(created);
   else map.items.splice(next, 0, created);
 }

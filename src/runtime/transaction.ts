@@ -3,11 +3,11 @@ import type { Document } from 'yaml';
 import { ExitCode, ReadError, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { type MigrateFileResult, migrateHeld } from '../migrate/apply.js';
-import { migrateParsed, serialize } from '../migrate/engine.js';
+import { migrateParsed, needsMigration, serialize } from '../migrate/engine.js';
 import { formatUtc } from '../migrate/times.js';
 import { decodeStateBytes } from '../parse/decode.js';
 import { MAX_NESTING_DEPTH } from '../parse/depth.js';
-import { detectVersion, parseState } from '../parse/parse.js';
+import { parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
 import { dotted } from '../validate/schema.js';
 import { validateParsed } from '../validate/validate.js';
@@ -95,7 +95,7 @@ async function load(
 export async function readState(file: string, options: StateFileOptions): Promise<StateView> {
   const name = options.displayName ?? file;
   const { decoded, parsed } = await load(file, name, options.maxBytes ?? DEFAULT_MAX_BYTES, options.cache);
-  if (detectVersion(parsed) === 1) {
+  if (needsMigration(parsed)) {
     const result = migrateParsed(parsed, decoded, { now: options.now });
     const migrated = parseState(result.text.replace(/^\ufeff/, ''), name);
     return { doc: migrated.doc, state: migrated.data as unknown as DeploymentStateV2 };
@@ -129,7 +129,7 @@ export async function updateState<T>(
     await removeLeftovers(target);
     let migrated: MigrateFileResult | undefined;
     let loaded = await load(target, name, maxBytes, options.cache, true);
-    if (detectVersion(loaded.parsed) === 1) {
+    if (needsMigration(loaded.parsed)) {
       migrated = await migrateHeld(
         file,
         name,

@@ -1,3 +1,4 @@
+import { describePlace, v2PlaceOf } from '../keymap.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { schemaV1, schemaV2, validateV1, validateV2 } from '../generated/schemas.js';
 import { pointerSegments } from './pointer.js';
@@ -94,6 +95,17 @@ function describe(error: ErrorObject): UnplacedProblem {
     }
     case 'additionalProperties': {
       const key = String(error.params.additionalProperty);
+      const place = at === '' ? v2PlaceOf([key]) : undefined;
+      if (place && place.kind !== 'unknown') {
+        // Only v2 refuses unknown top-level keys: this is a v1 key an old script wrote here.
+        return {
+          ...base,
+          code: 'v1-key-in-v2',
+          pointer: `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+          atKey: true,
+          message: `"${key}" is a v1 key (an old script wrote it into this v2 file); run: k0rdent-state migrate FILE to fold it into ${describePlace(place)}`,
+        };
+      }
       const allowed = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {});
       const list = allowed.length > 12 ? `${allowed.slice(0, 12).join(', ')}, ...` : allowed.join(', ');
       return {
