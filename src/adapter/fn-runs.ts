@@ -21,6 +21,7 @@ import {
   isFile,
   namedArgs,
   readView,
+  shown,
   stateExists,
   updateView,
   updateWithEvents,
@@ -307,7 +308,7 @@ export const cleanupOldRuns: AdapterFunction = async (ctx, args) => {
   }
   ctx.out.print(
     'info',
-    `Archived ${archived.length} run${archived.length === 1 ? '' : 's'} to ${folder}/deployment-runs.yaml`,
+    `Archived ${archived.length} run${archived.length === 1 ? '' : 's'} to ${shown(ctx, folder)}/deployment-runs.yaml`,
   );
   return ExitCode.ok;
 };

@@ -23,6 +23,7 @@ import {
   isFile,
   namedArgs,
   readView,
+  shown,
   stateExists,
   updateView,
   updateWithEvents,
@@ -69,12 +70,6 @@ function sideFiles(ctx: FunctionContext): string[] {
   return ['kof-state.yaml', 'kof-events.yaml', 'azure-state.yaml', 'azure-events.yaml'].map((name) =>
     join(folder, name),
   );
-}
-
-/** The name a path has in messages: as the shell wrote it, relative to its folder. */
-function shown(ctx: FunctionContext, path: string): string {
-  const relativePath = path.startsWith(`${ctx.cwd}/`) ? `./${path.slice(ctx.cwd.length + 1)}` : path;
-  return relativePath;
 }
 
 /** The deployment id recorded in the state file, as the old function read it. */

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
+import { migratedNotice } from '../migrate/apply.js';
 import { formatUtc } from '../migrate/times.js';
 import {
   readState,
@@ -11,7 +12,6 @@ import {
   type UpdateResult,
   updateState,
 } from '../runtime/transaction.js';
-import { migratedNotice } from '../migrate/apply.js';
 import { appendLogEvent, type LogEvent } from '../write/event-log.js';
 import type { FunctionContext } from './call.js';
 
@@ -54,7 +54,9 @@ export async function updateView<T>(
 ): Promise<UpdateResult<T>> {
   const result = await updateState(ctx.statePath, mutate, fileOptions(ctx, command), hooks);
   if (result.migrated?.report) {
-    ctx.out.err(`${migratedNotice(ctx.stateName, result.migrated.fromVersion, result.migrated.report.backup)}\n`);
+    ctx.out.err(
+      `${migratedNotice(ctx.stateName, result.migrated.fromVersion, result.migrated.report.backup)}\n`,
+    );
   }
   return result;
 }
@@ -131,4 +133,9 @@ export async function stateIfExists(
 /** A function called with too few arguments (exit 2), named as the deployer calls it. */
 export function usage(name: string, synopsis: string): StateError {
   return new StateError('usage', `${name}: usage: ${name} ${synopsis}`, { exitCode: ExitCode.usage });
+}
+
+/** A path as messages show it: relative to the shell's folder (`./old_deployments/…`) when inside it. */
+export function shown(ctx: FunctionContext, path: string): string {
+  return path.startsWith(`${ctx.cwd}/`) ? `./${path.slice(ctx.cwd.length + 1)}` : path;
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ExitCode, formatStateError, StateError, UsageError } from '../errors.js';
+import { migratedNotice } from '../migrate/apply.js';
 import { compareRuns, renderHistory, renderRun } from '../runtime/history.js';
 import { phaseApplicable, phaseNeedsRun, phaseStatus, resetFrom, setPhase } from '../runtime/phase-ops.js';
 import { completeRun, startRun } from '../runtime/runs.js';
@@ -18,7 +19,6 @@ import {
   setRuntime,
   VM_FIELD_ALIASES,
 } from '../runtime/values.js';
-import { migratedNotice } from '../migrate/apply.js';
 import type { CliIO } from './io.js';
 
 /** Options every state command takes. */
@@ -58,7 +58,9 @@ async function update<T>(
 ): Promise<UpdateResult<T>> {
   const result = await updateState(resolve(io.cwd, context.file), mutate, fileOptions(context, io, command));
   if (result.migrated?.report) {
-    io.stderr(`${migratedNotice(context.file, result.migrated.fromVersion, result.migrated.report.backup)}\n`);
+    io.stderr(
+      `${migratedNotice(context.file, result.migrated.fromVersion, result.migrated.report.backup)}\n`,
+    );
   }
   return result;
 }

@@ -31,7 +31,9 @@ export function keyName(pair: { key: unknown }): string | undefined {
 
 /** The pair of `key` in a mapping. */
 export function findPair(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined {
-  return map.items.find((item) => isPair(item) && keyName(item) === key) as Pair<Node, Node | null> | undefined;
+  return map.items.find((item) => isPair(item) && keyName(item) === key) as
+    | Pair<Node, Node | null>
+    | undefined;
 }
 
 /** The mapping at `path`, or undefined when something on the way is not a mapping. */

@@ -1,6 +1,6 @@
-import { describePlace, v2PlaceOf } from '../keymap.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { schemaV1, schemaV2, validateV1, validateV2 } from '../generated/schemas.js';
+import { describePlace, v2PlaceOf } from '../keymap.js';
 import { pointerSegments } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
 
