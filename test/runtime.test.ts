@@ -318,11 +318,15 @@ describe('phase set, reset-from and the phase queries', () => {
       },
     );
     expect(children.message).toContain('run start --azure-children true');
-    await expectRefused((view) => setPhase(view, 'install_azure_csi', 'skipped', NOW, 'x'), {
-      code: 'phase-not-applicable',
-      exitCode: ExitCode.invalid,
-      message: 'deployment_flags.kof',
-    });
+  });
+
+  it('records a disabled component’s phase marked skipped in the current run, not in the live map', async () => {
+    const work = await setup('v2/mid-run.yaml');
+    await update((view) => setPhase(view, 'install_azure_csi', 'skipped', NOW, 'x'));
+    const state = await loadState(work.file);
+    expect(state.phases.install_azure_csi).toBeUndefined();
+    const current = state.deployment_runs.find((run) => run.run_id === state.current_run_id);
+    expect(current?.phases?.install_azure_csi).toMatchObject({ status: 'skipped', skipped_reason: 'x' });
   });
 
   it('refuses an unknown phase or status as a usage error (exit 2)', async () => {

@@ -808,7 +808,21 @@ describe('applyTerraformSync: caching a snapshot in a v2 Document', () => {
       statePath: 'fixtures/terraform/local/terraform.tfstate',
       checksum: CHECKSUM,
       forced: [],
+      // mid-run.yaml recorded an azurerm backend; this sync reads a local one.
+      backendMigrated: {
+        from: 'azurerm',
+        to: 'local',
+        fromPath: 'azurerm://k0rdenttfstate7f3a/tfstate/k0rdent-t6p1w9za.tfstate',
+        toPath: 'fixtures/terraform/local/terraform.tfstate',
+      },
     });
+    expect(doc.toJS().terraform_backend_history).toEqual([
+      {
+        backend: expect.objectContaining({ type: 'azurerm' }),
+        terraform_state_path: 'azurerm://k0rdenttfstate7f3a/tfstate/k0rdent-t6p1w9za.tfstate',
+        migration_timestamp: '2025-12-12T11:00:00Z',
+      },
+    ]);
     expectNoSecret(String(doc));
     expectNoSecret(JSON.stringify(summary));
   });

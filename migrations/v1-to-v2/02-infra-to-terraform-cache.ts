@@ -1,8 +1,4 @@
 import type { Document } from 'yaml';
-import { ChangeLog } from '../../src/migrate/changes.js';
-import { keysAt, valueAt } from '../../src/migrate/doc.js';
-import { toUtc } from '../../src/migrate/times.js';
-import type { MigrationStep } from '../../src/migrate/types.js';
 import {
   INFRA_KEY_MAP,
   OUTPUTS_PATH as OUTPUTS,
@@ -10,6 +6,10 @@ import {
   VM_FIELD_MAP,
   VM_STATES_KEY,
 } from '../../src/keymap.js';
+import { ChangeLog } from '../../src/migrate/changes.js';
+import { keysAt, valueAt } from '../../src/migrate/doc.js';
+import { toUtc } from '../../src/migrate/times.js';
+import type { MigrationStep } from '../../src/migrate/types.js';
 
 /**
  * Step 2: moves the infrastructure facts (resource group, network and SSH key status, VM states)

@@ -1,7 +1,4 @@
 import type { Document } from 'yaml';
-import { ChangeLog } from '../../src/migrate/changes.js';
-import { keysAt, valueAt } from '../../src/migrate/doc.js';
-import type { MigrationStep } from '../../src/migrate/types.js';
 import {
   AZURE_CSI_KEY,
   AZURE_CSI_PATH,
@@ -11,6 +8,9 @@ import {
   PEERS_PATH,
   RUNTIME_KEY_MAP,
 } from '../../src/keymap.js';
+import { ChangeLog } from '../../src/migrate/changes.js';
+import { keysAt, valueAt } from '../../src/migrate/doc.js';
+import type { MigrationStep } from '../../src/migrate/types.js';
 
 /**
  * Step 3: groups the flat runtime keys into wireguard_config, k0s_cluster_state,
@@ -27,9 +27,7 @@ export const groupRuntimeState: MigrationStep = {
     for (const [key, to] of Object.entries(RUNTIME_KEY_MAP)) {
       log.move([key], to, `runtime state is grouped by component in v2`);
     }
-    if (
-      log.move([PEERS_KEY], [...PEERS_PATH], 'peers belong to the WireGuard runtime state')
-    ) {
+    if (log.move([PEERS_KEY], [...PEERS_PATH], 'peers belong to the WireGuard runtime state')) {
       for (const host of keysAt(doc, [...PEERS_PATH])) {
         for (const field of keysAt(doc, [...PEERS_PATH, host])) {
           if (!PEER_FIELDS.includes(field)) {

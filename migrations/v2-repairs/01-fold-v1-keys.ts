@@ -49,7 +49,8 @@ function leaves(value: unknown, path: string[]): { path: string[]; value: unknow
 
 function text(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value !== null && typeof value === 'object') return Object.keys(value).length === 0 ? '{}' : JSON.stringify(value);
+  if (value !== null && typeof value === 'object')
+    return Object.keys(value).length === 0 ? '{}' : JSON.stringify(value);
   return String(value);
 }
 
@@ -65,7 +66,8 @@ function text(value: unknown): string {
  */
 export const foldV1Keys: MigrationStep = {
   id: 'fold-v1-keys',
-  description: 'Fold v1 keys an old script wrote into this v2 file into their v2 places (the key map of the migration)',
+  description:
+    'Fold v1 keys an old script wrote into this v2 file into their v2 places (the key map of the migration)',
   from: '2',
   to: '2',
   apply(doc: Document, context) {
@@ -96,7 +98,8 @@ export const foldV1Keys: MigrationStep = {
       doc.delete(key);
     }
     for (const key of keysAt(doc, [])) {
-      if (!V2_KEYS.has(key)) log.move([key], ['unrecognized', key], 'not a key of v2: carried verbatim, never dropped');
+      if (!V2_KEYS.has(key))
+        log.move([key], ['unrecognized', key], 'not a key of v2: carried verbatim, never dropped');
     }
     for (const name of misplacedPhases(doc.toJS() as Record<string, unknown>)) {
       const entry = valueAt(doc, ['phases', name]) as { status?: unknown } | undefined;
@@ -106,7 +109,9 @@ export const foldV1Keys: MigrationStep = {
       }
       const target = view(doc);
       recordRunPhase(target, name, entry as never);
-      const index = target.state.deployment_runs.findIndex((run) => run.run_id === target.state.current_run_id);
+      const index = target.state.deployment_runs.findIndex(
+        (run) => run.run_id === target.state.current_run_id,
+      );
       doc.deleteIn(['phases', name]);
       log.record(
         'move',

@@ -116,6 +116,8 @@ export async function callAdapter(call: AdapterCall, options: CallOptions = {}):
     return { code, records: out.records };
   } catch (error) {
     if (error instanceof StateError) {
+      // As the CLI's state commands do: an error about the state names the file.
+      if (error.exitCode !== ExitCode.usage) error.file ??= call.stateFile || './state/deployment-state.yaml';
       out.err(`${formatStateError(error)}\n`);
       return { code: error.exitCode, records: out.records };
     }

@@ -202,10 +202,16 @@ export const recordDeploymentHistory: AdapterFunction = async (ctx, args) => {
 };
 
 /**
- * show_deployment_history: the deployer's history index (`  id | time | deployer` lines), as the old
- * function printed it; then, when there is a state file, its runs (the proposal's table).
+ * show_deployment_history [--json]: the deployer's history index (`  id | time | deployer` lines),
+ * as the old function printed it; then, when there is a state file, its runs (the proposal's
+ * table). With --json, the runs only, as JSON (k0rdent-state history --json).
  */
-export const showDeploymentHistory: AdapterFunction = async (ctx) => {
+export const showDeploymentHistory: AdapterFunction = async (ctx, args) => {
+  if (args[0] === '--json') {
+    const { state } = await readView(ctx, 'show_deployment_history');
+    ctx.out.out(renderHistory(state, { json: true }));
+    return ExitCode.ok;
+  }
   const file = historyIndex(ctx);
   if (!isFile(file)) {
     ctx.out.print('info', 'No deployment history found');
