@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHAINS } from '../migrations/index.js';
+import { CHAINS, REPAIRS } from '../migrations/index.js';
 import { type MigrationResult, migrateParsed } from '../src/migrate/engine.js';
 import type { Change } from '../src/migrate/types.js';
 import { decodeStateBytes } from '../src/parse/decode.js';
@@ -70,7 +70,25 @@ describe('migration registry', () => {
   });
 
   it('describes every step', () => {
-    for (const step of steps) expect(step.description.length).toBeGreaterThan(20);
+    for (const step of [...steps, ...REPAIRS.flatMap((repair) => repair.steps)]) {
+      expect(step.description.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('registers every repair step file exactly once; a repair stays at its version', () => {
+    const files = readdirSync(join(repoRoot, 'migrations', `v${LATEST_VERSION}-repairs`))
+      .filter((name) => name.endsWith('.ts'))
+      .sort();
+    const repairSteps = REPAIRS.flatMap((repair) => repair.steps);
+    expect(files).toEqual(repairSteps.map((step, index) => `${String(index + 1).padStart(2, '0')}-${step.id}.ts`));
+    for (const repair of REPAIRS) {
+      expect(repair.from).toBe(LATEST_VERSION);
+      expect(repair.to).toBe(LATEST_VERSION);
+      for (const step of repair.steps) expect([step.from, step.to]).toEqual([String(LATEST_VERSION), String(LATEST_VERSION)]);
+    }
+    const ids = [...steps, ...repairSteps].map((step) => step.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set([...CHAINS, ...REPAIRS].map((chain) => chain.id)).size).toBe(CHAINS.length + REPAIRS.length);
   });
 });
 
@@ -80,7 +98,10 @@ describe('migration fixtures (input.yaml -> expected.yaml + report.json)', () =>
     .map((entry) => entry.name);
 
   it('has a case for every step', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(CHAINS.flatMap((chain) => chain.steps).length);
+    expect(cases.length).toBeGreaterThanOrEqual(
+      [...CHAINS, ...REPAIRS].flatMap((chain) => chain.steps).length,
+    );
+    expect(cases).toContain('repair-fold-v1-keys');
   });
 
   it.each(cases)('%s', (name) => {

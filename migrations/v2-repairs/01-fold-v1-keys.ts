@@ -8,7 +8,7 @@ import { formatUtc } from '../../src/migrate/times.js';
 import type { MigrationStep } from '../../src/migrate/types.js';
 import { isPhaseApplicable, isPhaseName } from '../../src/phases.js';
 import { setLegacyPath } from '../../src/runtime/legacy.js';
-import { recordRunPhase } from '../../src/runtime/runs.js';
+import { blockStyle, recordRunPhase } from '../../src/runtime/runs.js';
 import type { StateView } from '../../src/runtime/transaction.js';
 
 const V2_KEYS: ReadonlySet<string> = new Set(Object.keys(schemaV2.properties));
@@ -72,6 +72,7 @@ export const foldV1Keys: MigrationStep = {
   to: '2',
   apply(doc: Document, context) {
     const log = new ChangeLog(doc, this.id);
+    blockStyle(doc, ['unrecognized']);
     const data = doc.toJS() as Record<string, unknown>;
     const keys = v1KeysIn(data);
     const rank = (key: string) => (FIRST.includes(key) ? 0 : LAST.includes(key) ? 2 : 1);

@@ -12,7 +12,7 @@ import type { Document } from 'yaml';
 import type { DeploymentStateV2, PhaseEntry } from '../generated/deployment-state.v2.js';
 import { formatUtc, toUtc } from '../migrate/times.js';
 import { applicablePhases, type DeploymentFlags, isPhaseApplicable, isPhaseName, PHASES } from '../phases.js';
-import { currentRun, endRun, isFreshRun, phaseMapNode, recordRunPhase, startRun } from './runs.js';
+import { blockStyle, currentRun, endRun, isFreshRun, phaseMapNode, recordRunPhase, startRun } from './runs.js';
 import type { StateView } from './transaction.js';
 
 /**
@@ -132,6 +132,7 @@ export function setExitCode(view: StateView, text: string, now: Date): void {
   const code = /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined;
   const error = { ...(current.run.error ?? {}), ...(code !== undefined ? { exit_code: code } : {}) };
   if (code === undefined) {
+    blockStyle(view.doc, ['unrecognized']);
     view.doc.setIn(['unrecognized', 'error_exit_code'], text);
     return;
   }

@@ -19,7 +19,7 @@ import {
   setFlag,
   setReportedStatus,
 } from './attempts.js';
-import { currentRun } from './runs.js';
+import { blockStyle, currentRun } from './runs.js';
 import type { StateView } from './transaction.js';
 import { isSecretPath, setInfraValue, setRuntimeValue } from './values.js';
 
@@ -148,7 +148,7 @@ export function setLegacyPath(view: StateView, path: readonly string[], raw: str
     case 'flag': {
       const value = legacyValue(raw);
       if (typeof value !== 'boolean') {
-        view.doc.setIn(['unrecognized', key], raw);
+        carry(view, key, raw);
         return { where: `unrecognized.${key} (deployment_flags.${place.flag} takes true or false)` };
       }
       setFlag(view, place.flag, value, now);
@@ -166,7 +166,7 @@ export function setLegacyPath(view: StateView, path: readonly string[], raw: str
     case 'runtime':
     case 'optional':
       if (place.kind === 'optional' && !view.state.deployment_flags.kof) {
-        view.doc.setIn(['unrecognized', key], legacyValue(raw));
+        carry(view, key, legacyValue(raw));
         return {
           where: `unrecognized.${key} (KOF is off: optional_components.kof is kept only with KOF on)`,
         };
@@ -199,8 +199,14 @@ export function setLegacyPath(view: StateView, path: readonly string[], raw: str
     return { where: key };
   }
   // Anything else the old scripts could write is kept, never dropped.
-  view.doc.setIn(['unrecognized', key], legacyValue(raw));
+  carry(view, key, legacyValue(raw));
   return { where: `unrecognized.${key} (not a key of v2)` };
+}
+
+/** Keeps a value under `unrecognized` (block style, one key per line). */
+function carry(view: StateView, key: string, value: unknown): void {
+  blockStyle(view.doc, ['unrecognized']);
+  view.doc.setIn(['unrecognized', key], value);
 }
 
 function setRunKey(view: StateView, key: RunKey, raw: string, now: Date): LegacyWrite {

@@ -240,6 +240,7 @@ export function setRuntimeValue(
         raw === '{}' && (schemaTypeAt(path)?.includes('object') ?? true) ? {} : typeValue(raw, path, false);
     } catch (error) {
       if (!(error instanceof ValueError)) throw error;
+      blockStyle(doc, ['unrecognized']);
       doc.setIn(['unrecognized', key], raw);
       return;
     }
