@@ -56,6 +56,7 @@ else
 fi
 _K0RDENT_STATE_PORT=
 _K0RDENT_STATE_TOKEN=
+_K0RDENT_STATE_SERVER_PID=
 _K0RDENT_STATE_WARNED=
 
 # Replays the records of one call (NUL-separated kind/text pairs, the last one `rc CODE`) and
@@ -124,12 +125,15 @@ _k0rdent_state_start_server() {
   [[ "$proto" == "k0rdent-state/1" && -n "$port" && -n "$token" ]] || return 1
   _K0RDENT_STATE_PORT=$port
   _K0RDENT_STATE_TOKEN=$token
+  _K0RDENT_STATE_SERVER_PID=${_K0RDENT_STATE_CO_PID:-}
 }
 
 # _k0rdent_state_call FUNCTION [ARGS...]: one request, through the co-process when it runs.
 _k0rdent_state_call() {
   local fd rc
-  if [[ -n "$_K0RDENT_STATE_PORT" ]] && { exec {fd}<>"/dev/tcp/127.0.0.1/$_K0RDENT_STATE_PORT"; } 2>/dev/null; then
+  # Only while this shell's co-process runs (never a port another program took after it stopped).
+  if [[ -n "$_K0RDENT_STATE_PORT" ]] && kill -0 "$_K0RDENT_STATE_SERVER_PID" 2>/dev/null &&
+    { exec {fd}<>"/dev/tcp/127.0.0.1/$_K0RDENT_STATE_PORT"; } 2>/dev/null; then
     printf '%s\0' "k0rdent-state/1" "$_K0RDENT_STATE_TOKEN" "$PWD" "${DEPLOYMENT_STATE_FILE:-}" \
       "${DEPLOYMENT_EVENTS_FILE:-}" "${K0RDENT_STATE_NOW:-}" "$#" "$@" >&"$fd"
     if _k0rdent_state_replay <&"$fd"; then rc=0; else rc=$?; fi

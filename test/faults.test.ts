@@ -35,8 +35,9 @@ import {
 // dangling current_run_id (the result breaks a v2 invariant); `throw` makes a step throw.
 const fault = vi.hoisted(() => ({ mode: undefined as 'corrupt' | 'throw' | undefined }));
 vi.mock('../migrations/index.js', async (importOriginal) => {
-  const real = await importOriginal<{ CHAINS: readonly MigrationChain[] }>();
+  const real = await importOriginal<{ CHAINS: readonly MigrationChain[]; REPAIRS: readonly unknown[] }>();
   return {
+    REPAIRS: real.REPAIRS,
     CHAINS: real.CHAINS.map((chain) => ({
       ...chain,
       steps: chain.steps.map((step) => ({

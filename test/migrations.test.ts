@@ -80,15 +80,20 @@ describe('migration registry', () => {
       .filter((name) => name.endsWith('.ts'))
       .sort();
     const repairSteps = REPAIRS.flatMap((repair) => repair.steps);
-    expect(files).toEqual(repairSteps.map((step, index) => `${String(index + 1).padStart(2, '0')}-${step.id}.ts`));
+    expect(files).toEqual(
+      repairSteps.map((step, index) => `${String(index + 1).padStart(2, '0')}-${step.id}.ts`),
+    );
     for (const repair of REPAIRS) {
       expect(repair.from).toBe(LATEST_VERSION);
       expect(repair.to).toBe(LATEST_VERSION);
-      for (const step of repair.steps) expect([step.from, step.to]).toEqual([String(LATEST_VERSION), String(LATEST_VERSION)]);
+      for (const step of repair.steps)
+        expect([step.from, step.to]).toEqual([String(LATEST_VERSION), String(LATEST_VERSION)]);
     }
     const ids = [...steps, ...repairSteps].map((step) => step.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(new Set([...CHAINS, ...REPAIRS].map((chain) => chain.id)).size).toBe(CHAINS.length + REPAIRS.length);
+    expect(new Set([...CHAINS, ...REPAIRS].map((chain) => chain.id)).size).toBe(
+      CHAINS.length + REPAIRS.length,
+    );
   });
 });
 

@@ -595,7 +595,7 @@ describe('infra sync', () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.err).toBe(
-      `synced from azurerm://k0rdenttfstate7f3a/tfstate/k0rdent-t6p1w9za.tfstate: 8 outputs; ${ADDED}; sensitive (value not stored): ssh_private_key\n`,
+      `synced from azurerm://k0rdenttfstate7f3a/tfstate/k0rdent-t6p1w9za.tfstate: 8 outputs; ${ADDED}; sensitive (value not stored): ssh_private_key; backend changed from local to azurerm (the old one kept in terraform_backend_history)\n`,
     );
     const state = await loadState((work as Workdir).file);
     expect(state.terraform_state_path).toBe('azurerm://k0rdenttfstate7f3a/tfstate/k0rdent-t6p1w9za.tfstate');

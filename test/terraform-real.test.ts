@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { DeploymentStateV2 } from '../src/generated/deployment-state.v2.js';
 import { ADAPTER, BIN } from './support-runtime.js';
 
@@ -58,7 +58,13 @@ let dir = '';
 const tf = (...args: string[]) =>
   spawnSync('terraform', [`-chdir=${join(dir, 'terraform')}`, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' },
+    env: {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: '/dev/null',
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      CHECKPOINT_DISABLE: '1',
+    },
     timeout: 120_000,
   });
 
@@ -84,7 +90,8 @@ function adapter(script: string): { rc: number | null; out: string; err: string 
   return { rc: result.status, out: result.stdout, err: result.stderr };
 }
 
-const stateOf = () => parse(readFileSync(join(dir, 'state/deployment-state.yaml'), 'utf8')) as DeploymentStateV2;
+const stateOf = () =>
+  parse(readFileSync(join(dir, 'state/deployment-state.yaml'), 'utf8')) as DeploymentStateV2;
 
 describe.skipIf(!installed)(`terraform itself${label}`, () => {
   beforeAll(() => {
@@ -112,18 +119,26 @@ describe.skipIf(!installed)(`terraform itself${label}`, () => {
   it('sync_terraform_to_state runs terraform output -json and caches every output, the sensitive one without its value', () => {
     const result = adapter('sync_terraform_to_state');
     expect(result.rc).toBe(0);
-    expect(result.err).toMatch(/^synced from (\.\/)?terraform\/terraform\.tfstate: 4 outputs; added controller_ips, resource_group_name, ssh_private_key, vm_details; sensitive \(value not stored\): ssh_private_key\n$/);
+    expect(result.err).toMatch(
+      /^synced from (\.\/)?terraform\/terraform\.tfstate: 4 outputs; added controller_ips, resource_group_name, ssh_private_key, vm_details; sensitive \(value not stored\): ssh_private_key\n$/,
+    );
     const state = stateOf();
     expect(state.infrastructure_facts).toMatchObject({
       source: 'terraform',
       stale: false,
       cache_timestamp: '2026-03-04T05:00:00Z',
-      terraform_state_checksum: expect.stringMatching(/^sha256:[0-9a-f]{64} lineage=[0-9a-f-]{36} serial=\d+$/),
+      terraform_state_checksum: expect.stringMatching(
+        /^sha256:[0-9a-f]{64} lineage=[0-9a-f-]{36} serial=\d+$/,
+      ),
     });
     expect(state.infrastructure_facts.outputs).toEqual({
       resource_group_name: 'k0rdent-abc12345-resgrp',
       vm_details: {
-        'k0s-controller-1': { public_ip: '20.0.0.10', private_ip: '10.0.0.4', provisioning_state: 'Succeeded' },
+        'k0s-controller-1': {
+          public_ip: '20.0.0.10',
+          private_ip: '10.0.0.4',
+          provisioning_state: 'Succeeded',
+        },
         'k0s-worker-1': { public_ip: '20.0.0.11', private_ip: '10.0.0.4', provisioning_state: 'Succeeded' },
       },
       controller_ips: ['10.0.0.4'],
@@ -143,7 +158,9 @@ describe.skipIf(!installed)(`terraform itself${label}`, () => {
       ].join('\n'),
     );
     expect(result.out).toBe('k0rdent-abc12345-resgrp\n20.0.0.11\n20.0.0.10\nrefused=1\n');
-    expect(result.err).toMatch(/refused: ssh_private_key is a sensitive Terraform output and is never printed/);
+    expect(result.err).toMatch(
+      /refused: ssh_private_key is a sensitive Terraform output and is never printed/,
+    );
     expect(result.out + result.err).not.toContain(SECRET);
   });
 
@@ -151,11 +168,15 @@ describe.skipIf(!installed)(`terraform itself${label}`, () => {
     const pulled = tf('state', 'pull');
     expect(pulled.status).toBe(0);
     writeFileSync(join(dir, 'pulled.tfstate'), pulled.stdout);
-    const sync = spawnSync('node', [BIN, 'infra', 'sync', '--tfstate', 'pulled.tfstate', '-f', 'state/deployment-state.yaml'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, K0RDENT_STATE_NOW: '2026-03-04T05:10:00Z' },
-    });
+    const sync = spawnSync(
+      'node',
+      [BIN, 'infra', 'sync', '--tfstate', 'pulled.tfstate', '-f', 'state/deployment-state.yaml'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, K0RDENT_STATE_NOW: '2026-03-04T05:10:00Z' },
+      },
+    );
     expect(sync.status).toBe(0);
     expect(sync.stderr).not.toContain(SECRET);
     expect(stateOf().infrastructure_facts.outputs.resource_group_name).toBe('k0rdent-abc12345-resgrp');
@@ -174,7 +195,9 @@ describe.skipIf(!installed)(`terraform itself${label}`, () => {
   it('falls back to the local state file when terraform cannot be run', () => {
     const result = adapter('K0RDENT_STATE_TERRAFORM_BIN=/nonexistent/terraform sync_terraform_to_state');
     expect(result.rc).toBe(0);
-    expect(result.err).toMatch(/^synced from (\.\/)?terraform\/terraform\.tfstate\.d\/staging\/terraform\.tfstate: 4 outputs/);
+    expect(result.err).toMatch(
+      /^synced from (\.\/)?terraform\/terraform\.tfstate\.d\/staging\/terraform\.tfstate: 4 outputs/,
+    );
   });
 });
 
@@ -188,7 +211,9 @@ describe('terraform output -json when the folder is not initialised', () => {
       const result = adapter('sync_terraform_to_state');
       expect(result.rc).toBe(3);
       expect(result.err.trim().split('\n')).toHaveLength(1);
-      expect(result.err).toMatch(/terraform.*is not initialised \(no \.terraform\/\).*run terraform init and terraform apply in/);
+      expect(result.err).toMatch(
+        /terraform.*is not initialised \(no \.terraform\/\).*run terraform init and terraform apply in/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -12,6 +12,7 @@ import { OUTPUTS_PATH, VM_DETAILS, VM_FIELD_MAP } from '../keymap.js';
 import { formatUtc } from '../migrate/times.js';
 import {
   applyTerraformSync,
+  backendMigrationEvent,
   describeSync,
   isSensitiveOutput,
   readTerraform,
@@ -29,7 +30,7 @@ import {
   setInfraValue,
 } from '../runtime/values.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
-import { appendEvents, eventOf, namedArgs, readView, stateExists, updateView } from './helpers.js';
+import { appendEvents, namedArgs, readView, stateExists, updateView } from './helpers.js';
 
 function vmField(state: DeploymentStateV2, vm: string, field: string): unknown {
   const vms = state.infrastructure_facts?.outputs?.[VM_DETAILS] as
@@ -127,23 +128,16 @@ async function syncFromTerraform(
   command: string,
 ): Promise<string> {
   const snapshot = await readTerraformFor(ctx, dir, bin);
-  let migratedEvent: ReturnType<typeof eventOf> | undefined;
+  let event: ReturnType<typeof backendMigrationEvent>;
   const { value } = await updateView(
     ctx,
     command,
     ({ doc }) => {
       const summary = applyTerraformSync(doc, snapshot, { now: ctx.now });
-      if (summary.backendMigrated) {
-        const { from, to, fromPath, toPath } = summary.backendMigrated;
-        migratedEvent = eventOf(
-          ctx,
-          'terraform_backend_migrated',
-          `Terraform state moved from the ${from} backend${fromPath ? ` (${fromPath})` : ''} to ${to}${toPath ? ` (${toPath})` : ''}`,
-        );
-      }
+      event = backendMigrationEvent(summary, ctx.now);
       return summary;
     },
-    { afterWrite: async () => appendEvents(ctx, migratedEvent ? [migratedEvent] : []) },
+    { afterWrite: async () => appendEvents(ctx, event ? [event] : []) },
   );
   return describeSync(snapshot, value);
 }

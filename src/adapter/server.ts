@@ -79,6 +79,10 @@ export async function startAdapterServer(options: ServerOptions = {}): Promise<A
     let data = Buffer.alloc(0);
     let handled = false;
     socket.on('error', () => socket.destroy());
+    // A client that connects and sends no complete request in time is dropped.
+    socket.setTimeout(10_000, () => {
+      if (!handled) socket.destroy();
+    });
     socket.on('data', (chunk: Buffer) => {
       if (handled) return;
       data = Buffer.concat([data, chunk]);
@@ -90,6 +94,7 @@ export async function startAdapterServer(options: ServerOptions = {}): Promise<A
       const request = parseRequest(data, token);
       if (request === undefined) return;
       handled = true;
+      socket.setTimeout(0);
       if ('error' in request) {
         socket.destroy();
         return;

@@ -1,11 +1,22 @@
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ExitCode, formatStateError, StateError, UsageError } from '../errors.js';
 import { migratedNotice } from '../migrate/apply.js';
 import { compareRuns, renderHistory, renderRun } from '../runtime/history.js';
 import { phaseApplicable, phaseNeedsRun, phaseStatus, resetFrom, setPhase } from '../runtime/phase-ops.js';
 import { completeRun, startRun } from '../runtime/runs.js';
-import { applyTerraformSync, describeSync, readTerraform } from '../runtime/terraform.js';
-import { readState, type StateFileOptions, type UpdateResult, updateState } from '../runtime/transaction.js';
+import {
+  applyTerraformSync,
+  backendMigrationEvent,
+  describeSync,
+  readTerraform,
+} from '../runtime/terraform.js';
+import {
+  readState,
+  type StateFileOptions,
+  type UpdateHooks,
+  type UpdateResult,
+  updateState,
+} from '../runtime/transaction.js';
 import {
   formatValue,
   freshnessWarning,
@@ -19,6 +30,7 @@ import {
   setRuntime,
   VM_FIELD_ALIASES,
 } from '../runtime/values.js';
+import { appendLogEvent } from '../write/event-log.js';
 import type { CliIO } from './io.js';
 
 /** Options every state command takes. */
@@ -55,8 +67,14 @@ async function update<T>(
   io: CliIO,
   command: string,
   mutate: Parameters<typeof updateState<T>>[1],
+  hooks: UpdateHooks = {},
 ): Promise<UpdateResult<T>> {
-  const result = await updateState(resolve(io.cwd, context.file), mutate, fileOptions(context, io, command));
+  const result = await updateState(
+    resolve(io.cwd, context.file),
+    mutate,
+    fileOptions(context, io, command),
+    hooks,
+  );
   if (result.migrated?.report) {
     io.stderr(
       `${migratedNotice(context.file, result.migrated.fromVersion, result.migrated.report.backup)}\n`,
@@ -170,12 +188,26 @@ async function dispatch(
         },
         io.cwd,
       );
-      const { value } = await update(context, io, key, ({ doc }) =>
-        applyTerraformSync(doc, snapshot, {
-          now,
-          includeSensitive: args.includeSensitive === true,
-          force: args.force === true,
-        }),
+      let event: ReturnType<typeof backendMigrationEvent>;
+      const eventsFile = join(dirname(resolve(io.cwd, context.file)), 'deployment-events.yaml');
+      const { value } = await update(
+        context,
+        io,
+        key,
+        ({ doc }) => {
+          const summary = applyTerraformSync(doc, snapshot, {
+            now,
+            includeSensitive: args.includeSensitive === true,
+            force: args.force === true,
+          });
+          event = backendMigrationEvent(summary, now);
+          return summary;
+        },
+        {
+          afterWrite: async () => {
+            if (event) await appendLogEvent(eventsFile, event);
+          },
+        },
       );
       io.stderr(`${describeSync(snapshot, value, { includeSensitive: args.includeSensitive === true })}\n`);
       return ExitCode.ok;

@@ -12,7 +12,15 @@ import type { Document } from 'yaml';
 import type { DeploymentStateV2, PhaseEntry } from '../generated/deployment-state.v2.js';
 import { formatUtc, toUtc } from '../migrate/times.js';
 import { applicablePhases, type DeploymentFlags, isPhaseApplicable, isPhaseName, PHASES } from '../phases.js';
-import { blockStyle, currentRun, endRun, isFreshRun, phaseMapNode, recordRunPhase, startRun } from './runs.js';
+import {
+  blockStyle,
+  currentRun,
+  endRun,
+  isFreshRun,
+  phaseMapNode,
+  recordRunPhase,
+  startRun,
+} from './runs.js';
 import type { StateView } from './transaction.js';
 
 /**

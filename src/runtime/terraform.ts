@@ -402,6 +402,20 @@ export interface SyncSummary {
   backendMigrated?: { from: string; to: string; fromPath: string | null; toPath: string | null };
 }
 
+/** The event a sync logs when the Terraform backend changed (see {@link SyncSummary.backendMigrated}). */
+export function backendMigrationEvent(
+  summary: SyncSummary,
+  now: Date,
+): { timestamp: string; action: string; message: string } | undefined {
+  const change = summary.backendMigrated;
+  if (!change) return undefined;
+  return {
+    timestamp: formatUtc(now),
+    action: 'terraform_backend_migrated',
+    message: `Terraform state moved from the ${change.from} backend${change.fromPath ? ` (${change.fromPath})` : ''} to ${change.to}${change.toPath ? ` (${change.toPath})` : ''}`,
+  };
+}
+
 /**
  * The one line a sync prints (output names only, never values): where it read from, how many
  * outputs, which were added, removed or changed, which are sensitive.

@@ -26,10 +26,13 @@ export function schemaProblems(data: unknown, version: number): UnplacedProblem[
   if (validate(data)) return [];
   const problems: UnplacedProblem[] = [];
   const seenValues = new Set<string>();
+  // A v1 key is "written by an old script" only in a file that says it is v2.
+  const isV2File =
+    data !== null && typeof data === 'object' && (data as { schema_version?: unknown }).schema_version === 2;
   for (const error of validate.errors ?? []) {
     // propertyNames failures are reported by the phase invariants (unknown-phase) instead.
     if (error.keyword === 'propertyNames' || 'propertyName' in error) continue;
-    const problem = describe(error);
+    const problem = describe(error, isV2File);
     if (!problem.atKey && problem.code !== 'schema-required') {
       if (seenValues.has(problem.pointer)) continue;
       seenValues.add(problem.pointer);
@@ -78,7 +81,7 @@ export function dotted(pointer: string): string {
   return segments.length === 0 ? 'the top level' : segments.join('.');
 }
 
-function describe(error: ErrorObject): UnplacedProblem {
+function describe(error: ErrorObject, isV2File: boolean): UnplacedProblem {
   const at = error.instancePath;
   const name = dotted(at);
   const value = quote(error.data, at);
@@ -95,7 +98,7 @@ function describe(error: ErrorObject): UnplacedProblem {
     }
     case 'additionalProperties': {
       const key = String(error.params.additionalProperty);
-      const place = at === '' ? v2PlaceOf([key]) : undefined;
+      const place = at === '' && isV2File ? v2PlaceOf([key]) : undefined;
       if (place && place.kind !== 'unknown') {
         // Only v2 refuses unknown top-level keys: this is a v1 key an old script wrote here.
         return {
