@@ -140,7 +140,7 @@ describe('npm pack', () => {
     });
   });
 
-  it('its types resolve through "exports" for a TypeScript consumer (NodeNext, strict)', async () => {
+  it('its types resolve through "exports" and every shipped declaration compiles (NodeNext, strict, skipLibCheck: false)', async () => {
     await writeFile(
       join(project, 'tsconfig.json'),
       JSON.stringify({
@@ -150,11 +150,14 @@ describe('npm pack', () => {
           target: 'ES2022',
           strict: true,
           noEmit: true,
-          skipLibCheck: true,
+          // The default: a consumer's tsc checks the package's .d.ts files too.
+          skipLibCheck: false,
           types: ['node'],
           typeRoots: [join(repoRoot, 'node_modules', '@types')],
         },
+        // Every declaration the package ships, not only those consumer.ts reaches.
         files: ['consumer.ts'],
+        include: ['node_modules/k0rdent-state/dist/**/*.d.ts'],
       }),
     );
     await writeFile(
