@@ -101,11 +101,29 @@ export function parseState(text: string, file?: string): ParsedState {
 }
 
 /**
+ * Throws {@link VersionError} when a parsed file's top-level `schema_version` is an integer newer
+ * than this tool knows. This is the first check of every command, before anything else is looked
+ * at: a future format may have moved or renamed every other key, so "newer than this tool" wins
+ * over "not a state file" and over schema errors.
+ */
+export function refuseNewerVersion(parsed: ParsedState): void {
+  const raw = parsed.data.schema_version;
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw > LATEST_VERSION) {
+    throw new VersionError(
+      `schema_version ${raw} is newer than this tool knows (${LATEST_VERSION}); upgrade k0rdent-state`,
+      { file: parsed.file, position: keyPosition(parsed, 'schema_version') },
+    );
+  }
+}
+
+/**
  * Detects a parsed file's format version: 1 when `schema_version` is absent. Throws
- * {@link VersionError} for a version newer than this tool knows and {@link NotAStateError}
- * when `schema_version` is not a known integer or the file is not a state file at all.
+ * {@link VersionError} for a version newer than this tool knows (checked first, see
+ * {@link refuseNewerVersion}) and {@link NotAStateError} when `schema_version` is not a known
+ * integer or the file is not a state file at all.
  */
 export function detectVersion(parsed: ParsedState): number {
+  refuseNewerVersion(parsed);
   const { data, file } = parsed;
   const raw = data.schema_version;
   if (!('deployment_id' in data) || !('config' in data)) {
@@ -124,12 +142,6 @@ export function detectVersion(parsed: ParsedState): number {
   }
   if (raw === undefined) return 1;
   const position = keyPosition(parsed, 'schema_version');
-  if (typeof raw === 'number' && Number.isInteger(raw) && raw > LATEST_VERSION) {
-    throw new VersionError(
-      `schema_version ${raw} is newer than this tool knows (${LATEST_VERSION}); upgrade k0rdent-state`,
-      { file, position },
-    );
-  }
   if (raw === 1 || raw === LATEST_VERSION) return raw;
   const hint =
     typeof raw === 'string' && /^\d+$/.test(raw)
