@@ -195,6 +195,25 @@ describe.skipIf(!HAVE_PRE_COMMIT || !HAVE_GIT)(`pre-commit hooks${REASON}`, () =
     await rm(join(project, 'notes.yaml'));
   });
 
+  it('skips old_deployments/: v1 backups and a broken archived file fail neither hook', async () => {
+    await writeState('fixtures/v2/fresh.yaml');
+    const archive = 'old_deployments/k0rdent-q7x2m9pa_2026-01-02_03-04-05_migration';
+    await writeState('fixtures/v1/e5-deployer.yaml', `${archive}/deployment-state.yaml`);
+    await writeState('fixtures/invalid/malformed-yaml.yaml', 'old_deployments/x/deeper/deployment-state.yml');
+    const result = preCommit();
+    expect(result.out).toMatch(/validate deployment-state\.yaml\.+Passed/);
+    expect(result.out).toMatch(/check deployment-state\.yaml is migrated to v2\.+Passed/);
+    expect(result.out).not.toContain('old_deployments');
+    expect(result.code, result.out).toBe(0);
+    // The same files outside old_deployments/ do fail: the exclusion, not the files, let them pass.
+    await writeState('fixtures/v1/e5-deployer.yaml', 'archive/deployment-state.yaml');
+    const live = preCommit('check-deployment-state-migrated');
+    expect(live.code).toBe(1);
+    expect(live.out).toContain('archive/deployment-state.yaml:1:1: error: format v1 needs migrating');
+    await rm(join(project, 'old_deployments'), { recursive: true });
+    await rm(join(project, 'archive'), { recursive: true });
+  });
+
   it('the -system variant runs a k0rdent-state found on PATH', async () => {
     await writeState('fixtures/invalid/v2-dangling-current-run.yaml');
     const result = sh(

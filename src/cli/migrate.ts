@@ -10,6 +10,7 @@ import { readStateBytes } from '../read/read-file.js';
 import { type ReportFormat, renderReport } from '../report/render.js';
 import { LATEST_VERSION } from '../version.js';
 import { describeFsError, WriteError } from '../write/atomic.js';
+import { refuseBackupFile } from '../write/backup.js';
 import {
   type CheckRun,
   type CiFormat,
@@ -123,6 +124,7 @@ async function checkFile(file: string, options: MigrateCommandOptions, io: CliIO
   const started = performance.now();
   const path = resolve(io.cwd, file);
   try {
+    await refuseBackupFile(path, { displayName: file, cwd: io.cwd });
     const bytes = await readStateBytes(path, { maxBytes: options.maxBytes }).catch((error) => {
       if (error instanceof StateError) error.file = file;
       throw error;

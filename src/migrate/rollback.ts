@@ -4,7 +4,7 @@ import { decodeStateBytes } from '../parse/decode.js';
 import { detectVersion, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, fsError, readStateBytes } from '../read/read-file.js';
 import { resolveTarget, writeAtomic } from '../write/atomic.js';
-import { archiveState, listArchives } from '../write/backup.js';
+import { archiveState, listArchives, refuseBackupFile } from '../write/backup.js';
 import { appendEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
 import { MigrationError, sha256 } from './engine.js';
@@ -35,6 +35,7 @@ export interface RollbackResult {
  */
 export async function rollbackFile(file: string, options: RollbackOptions): Promise<RollbackResult> {
   const name = options.displayName ?? file;
+  await refuseBackupFile(file, { displayName: name, cwd: options.cwd });
   const target = await resolveTarget(file);
   // A missing file (or folder) is reported as such, not as a lock failure.
   await stat(target).catch((error) => {

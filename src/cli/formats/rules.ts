@@ -197,6 +197,10 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'The migration backups do not match the recorded checksum',
     help: 'Restore by hand from old_deployments/ after checking which backup is right.',
   },
+  'backup-file': {
+    title: 'A backup in old_deployments/ is not live state',
+    help: 'Nothing was changed. Restore it with k0rdent-state rollback on the live file, or copy it out of old_deployments/ and work on the copy.',
+  },
   'report-failed': {
     title: 'The --report file cannot be written',
     help: 'Check the --report path and its folder.',
