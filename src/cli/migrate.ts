@@ -7,7 +7,8 @@ import { rollbackFile } from '../migrate/rollback.js';
 import { decodeStateBytes } from '../parse/decode.js';
 import { detectVersion, parseState } from '../parse/parse.js';
 import { readStateBytes } from '../read/read-file.js';
-import { type ReportFormat, renderReport } from '../report/render.js';
+import { GITHUB_COMMENT_LIMIT, MIN_MARKDOWN_BYTES } from '../report/markdown.js';
+import { type RenderOptions, type ReportFormat, renderReport } from '../report/render.js';
 import { LATEST_VERSION } from '../version.js';
 import { describeFsError, WriteError } from '../write/atomic.js';
 import { refuseBackupFile } from '../write/backup.js';
@@ -41,6 +42,8 @@ export interface MigrateCommandOptions {
   maxBytes: number;
   color: boolean;
   diff?: boolean;
+  /** `--max-bytes`: the size limit of a Markdown report (default: GitHub's comment limit; 0: none). */
+  maxReportBytes?: number;
 }
 
 /** The `migrate` command: dry run, apply, `--auto` and `--check`. */
@@ -55,6 +58,12 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
       ),
       io,
     );
+  }
+  let renderOptions: RenderOptions;
+  try {
+    renderOptions = markdownOptions(options);
+  } catch (error) {
+    return reportError(error, io);
   }
   try {
     const result = await migrateFile(path, {
@@ -76,17 +85,18 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
     const report = result.report;
     if (!report) return ExitCode.ok;
     if (options.report) {
-      await writeFile(resolve(io.cwd, options.report), renderReport(report, format, { color: false })).catch(
-        (error) => {
-          const done = result.status === 'migrated' ? `${options.file} was migrated, but ` : '';
-          throw new WriteError(
-            'report-failed',
-            `${done}the report could not be written: ${describeFsError(error)}; check the --report path`,
-            options.report ?? '',
-            error,
-          );
-        },
-      );
+      await writeFile(
+        resolve(io.cwd, options.report),
+        renderReport(report, format, { ...renderOptions, color: false }),
+      ).catch((error) => {
+        const done = result.status === 'migrated' ? `${options.file} was migrated, but ` : '';
+        throw new WriteError(
+          'report-failed',
+          `${done}the report could not be written: ${describeFsError(error)}; check the --report path`,
+          options.report ?? '',
+          error,
+        );
+      });
     }
     if (options.auto) {
       io.stderr(
@@ -98,12 +108,34 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
     // a dry run still prints its report, which is what it was asked for.
     if (options.quiet && result.status === 'migrated') return ExitCode.ok;
     const noDiff = options.diff === undefined ? result.status === 'migrated' : !options.diff;
-    io.stdout(renderReport(report, format, { color: options.color && format === 'text', noDiff }));
+    io.stdout(
+      renderReport(report, format, { ...renderOptions, color: options.color && format === 'text', noDiff }),
+    );
     return ExitCode.ok;
   } catch (error) {
     if (options.auto && error instanceof ReadError && error.code === 'file-not-found') return ExitCode.ok;
     return reportError(error, io);
   }
+}
+
+/** The size limit of a Markdown report, checked: `--max-bytes` goes with `--format markdown` only. */
+function markdownOptions(options: MigrateCommandOptions): RenderOptions {
+  const max = options.maxReportBytes;
+  if (options.format !== 'markdown') {
+    if (max === undefined) return {};
+    throw new UsageError(
+      `--max-bytes goes with --format markdown (a report for a pull-request comment), not --format ${options.format}`,
+    );
+  }
+  if (max !== undefined && (!Number.isInteger(max) || (max !== 0 && max < MIN_MARKDOWN_BYTES))) {
+    throw new UsageError(
+      `--max-bytes ${JSON.stringify(max)} is not a size for a report; write a number of bytes of at least ${MIN_MARKDOWN_BYTES} (default ${GITHUB_COMMENT_LIMIT}, GitHub's comment limit), or 0 for no limit`,
+    );
+  }
+  return {
+    maxBytes: max ?? GITHUB_COMMENT_LIMIT,
+    fullReportHint: `k0rdent-state migrate --dry-run --format markdown --max-bytes 0 ${options.file}`,
+  };
 }
 
 /** Outcome of `migrate --check` for one file. */

@@ -87,6 +87,11 @@ function parser(io: CliIO): Argv {
             describe: 'include the diff in the report (default: on for --dry-run)',
             type: 'boolean',
           })
+          .option('max-bytes', {
+            describe:
+              "--format markdown: fit the report in N bytes (default 65536, GitHub's comment limit; 0: no limit)",
+            type: 'number',
+          })
           .option('now', { describe: 'pin the clock (RFC 3339), also K0RDENT_STATE_NOW', type: 'string' })
           .option('lock-timeout', {
             describe: 'seconds to wait for another writer',
@@ -466,6 +471,7 @@ async function dispatch(args: Record<string, unknown>, io: CliIO): Promise<numbe
           quiet: args.quiet === true,
           progress: useProgress(io),
           diff: args.diff as boolean | undefined,
+          maxReportBytes: args.maxBytes as number | undefined,
           now: clock(args.now, io),
           lockTimeoutMs: lockTimeout(args.lockTimeout),
           maxBytes: sizeOption(args.maxSize),
