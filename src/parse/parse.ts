@@ -1,4 +1,13 @@
-import { type Document, isMap, isScalar, LineCounter, visit, type YAMLError } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  LineCounter,
+  visit,
+  type YAMLError,
+} from 'yaml';
 import { ExitCode, ReadError, StateError, VersionError } from '../errors.js';
 import { LATEST_VERSION } from '../version.js';
 import { textPosition } from './decode.js';
@@ -57,6 +66,17 @@ export function parseState(text: string, file?: string): ParsedState {
   );
   const first = doc.errors[0];
   if (first) throw yamlError(first, doc, text, file);
+  // Only an explicit key (`? `) or a flow collection before a `:` can make a collection key.
+  if (text.includes('?') || /[\]}][ \t]*:/.test(text)) {
+    const at = collectionKey(doc, lineCounter);
+    if (at) {
+      throw new ReadError(
+        'collection-key',
+        'has a mapping key that is a list or a mapping (e.g. `? [a, b]`), which a state file cannot hold; write the key as plain text',
+        { file, position: at },
+      );
+    }
+  }
 
   let data: unknown;
   try {
@@ -223,6 +243,28 @@ function duplicateKeyAt(doc: Document.Parsed, offset: number): string | undefine
       const key = pair.key as { value?: unknown; range?: [number, number, number] } | null;
       if (key?.range?.[0] === offset) {
         found = isScalar(key) ? String(key.value) : String(key);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+// A key that is a list or a mapping: plain data cannot hold it (the YAML library would turn it
+// into text, with a warning printed by the process), so the file is refused before toJS.
+function collectionKey(
+  doc: Document.Parsed,
+  lineCounter: LineCounter,
+): { line: number; col: number } | undefined {
+  let found: { line: number; col: number } | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key;
+      const target = isAlias(key) ? key.resolve(doc) : key;
+      if (isCollection(target)) {
+        const range = (key as { range?: [number, number, number] } | null)?.range;
+        found = range ? lineCounter.linePos(range[0]) : { line: 1, col: 1 };
         return visit.BREAK;
       }
       return undefined;

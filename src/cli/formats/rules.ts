@@ -147,6 +147,10 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'The file is not valid YAML',
     help: 'Fix the syntax at the line and column given.',
   },
+  'collection-key': {
+    title: 'A mapping key is a list or a mapping',
+    help: 'Write the key as plain text; a state file has plain keys only.',
+  },
   'duplicate-key': {
     title: 'A key appears twice in the same mapping',
     help: 'Keep one of the two and delete the other.',
