@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ExitCode, formatStateError, ReadError, StateError, UsageError } from '../errors.js';
 import { migrateFile } from '../migrate/apply.js';
 import { MigrationError } from '../migrate/engine.js';
-import { rollbackFile } from '../migrate/rollback.js';
+import { describeLeftBehind, rollbackFile } from '../migrate/rollback.js';
 import { decodeStateBytes } from '../parse/decode.js';
 import { detectVersion, parseState } from '../parse/parse.js';
 import { readStateBytes } from '../read/read-file.js';
@@ -266,6 +266,8 @@ export interface RollbackCommandOptions {
   lockTimeoutMs: number;
   /** Print nothing after a successful rollback (a dry run still says what it would do). */
   quiet?: boolean;
+  /** Roll back even when runs, a sync or events were recorded after the migration. */
+  discardLaterRuns?: boolean;
 }
 
 /** The `rollback` command: restores the newest verified migration backup. */
@@ -277,15 +279,23 @@ export async function rollbackCommand(options: RollbackCommandOptions, io: CliIO
       lockTimeoutMs: options.lockTimeoutMs,
       displayName: options.file,
       cwd: io.cwd,
+      discardLaterRuns: options.discardLaterRuns,
     });
+    const left = result.leftBehind ? describeLeftBehind(result.leftBehind) : undefined;
     if (options.dryRun) {
       io.stdout(
         `would restore ${options.file} (v${result.restoredVersion}) from ${result.source}, after archiving the current file to old_deployments/<id>_<time>_rollback/\n`,
       );
+      if (left) {
+        io.stdout(
+          `would leave behind ${left}: the restored file would not have them (the archived file keeps them); ${options.discardLaterRuns ? '--discard-later-runs is given' : 'rolling back needs --discard-later-runs'}\n`,
+        );
+      }
     } else if (!options.quiet) {
       io.stdout(
         `restored ${options.file} (v${result.restoredVersion}) from ${result.source}; the replaced file is in ${result.archived}\n`,
       );
+      if (left) io.stdout(`left behind ${left}; ${result.archived} keeps them\n`);
     }
     return ExitCode.ok;
   } catch (error) {

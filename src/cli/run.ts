@@ -122,13 +122,20 @@ function parser(io: CliIO): Argv {
       y
         .positional('file', { describe: 'the state file', type: 'string', default: DEFAULT_FILE })
         .option('dry-run', { describe: 'say what would be restored; change nothing', type: 'boolean' })
+        .option('discard-later-runs', {
+          describe: 'roll back even though runs, syncs or events were recorded after the migration',
+          type: 'boolean',
+        })
         .option('now', { describe: 'pin the clock (RFC 3339), also K0RDENT_STATE_NOW', type: 'string' })
         .option('lock-timeout', {
           describe: 'seconds to wait for another writer',
           type: 'number',
           default: 30,
         })
-        .example('$0 rollback --dry-run', 'show which backup would be restored')
+        .example(
+          '$0 rollback --dry-run',
+          'show which backup would be restored, and what it would leave behind',
+        )
         .example('$0 rollback', 'restore it; the current file is archived first'),
     )
     .command('schema [schema-version]', 'Print the JSON Schema of a format version (for editors)', (y) =>
@@ -484,6 +491,7 @@ async function dispatch(args: Record<string, unknown>, io: CliIO): Promise<numbe
         {
           file: args.file as string,
           dryRun: args.dryRun === true,
+          discardLaterRuns: args.discardLaterRuns === true,
           now: clock(args.now, io),
           lockTimeoutMs: lockTimeout(args.lockTimeout),
           quiet: args.quiet === true,

@@ -197,6 +197,10 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'No migration backup matches the file',
     help: 'Restore the original from old_deployments/ by hand (see docs/migration-guide.md).',
   },
+  'later-runs': {
+    title: 'A rollback would leave later runs behind',
+    help: 'Review them with k0rdent-state rollback --dry-run, then add --discard-later-runs to roll back anyway.',
+  },
   'backup-mismatch': {
     title: 'The migration backups do not match the recorded checksum',
     help: 'Restore by hand from old_deployments/ after checking which backup is right.',
