@@ -81,6 +81,11 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     help: 'Fix the phase name; the message lists the known phases.',
   },
   // Validation: warnings (errors with --strict).
+  'flag-conflict': {
+    title: 'The flat and the map deployment flags disagree',
+    help: 'The deployment_flags map wins; set the flag at the next run start if the flat value was right.',
+    level: 'warning',
+  },
   'ended-before-started': {
     title: 'A run ended before it started',
     help: 'Inherited from an old script bug; correct ended_at or started_at if you know the real times.',
