@@ -8,6 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../src/cli/formats/rules.js';
+import type { DeploymentStateV2 } from '../src/generated/deployment-state.v2.js';
 import { migrateParsed, sha256 } from '../src/migrate/engine.js';
 import { decodeStateBytes } from '../src/parse/decode.js';
 import { parseState } from '../src/parse/parse.js';
@@ -204,11 +205,14 @@ describe('docs/migration-guide.md', () => {
   });
 
   it('its converted file keeps what the v1 file has (the laptop peer, config_generated, artifacts)', () => {
-    const data = parseState(guideBlock(page, 'guide-v2'), 'migration-guide.md').data as Record<string, any>;
-    expect(Object.keys(data.wireguard_config.peers)).toEqual(['mylaptop']);
+    const data = parseState(guideBlock(page, 'guide-v2'), 'migration-guide.md')
+      .data as unknown as DeploymentStateV2;
+    expect(Object.keys(data.wireguard_config?.peers ?? {})).toEqual(['mylaptop']);
     expect(data.k0s_cluster_state).toEqual({ config_generated: true });
     expect(data.artifacts).toEqual({});
-    expect(data.migrations_applied[0].input_sha256).toBe(sha256(Buffer.from(guideBlock(page, 'guide-v1'))));
+    expect(data.migrations_applied?.[0]?.input_sha256).toBe(
+      sha256(Buffer.from(guideBlock(page, 'guide-v1'))),
+    );
   });
 });
 

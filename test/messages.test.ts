@@ -58,7 +58,9 @@ describe('a mapping key that is a list or a mapping', () => {
     const text = readFileSync(join(REPO, fixture), 'utf8');
     await writeFile(join(dir, 'state/deployment-state.yaml'), text);
     const result = await spawnCli(argv, { cwd: dir });
-    const errors = `${result.out}${result.err}`.split('\n').filter((line) => /error: |warning: |Warning/.test(line));
+    const errors = `${result.out}${result.err}`
+      .split('\n')
+      .filter((line) => /error: |warning: |Warning/.test(line));
     expect(errors).toEqual([
       'state/deployment-state.yaml:17:5: error: has a mapping key that is a list or a mapping (e.g. `? [a, b]`), which a state file cannot hold; write the key as plain text [collection-key]',
     ]);
