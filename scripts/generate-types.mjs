@@ -72,10 +72,19 @@ function validatorsCode(schemas) {
     ajv.addSchema(schema);
     exports[`validateV${version}`] = schema.$id;
   }
-  const code = standaloneCode.default(ajv, exports).replace(/^"use strict";/, '');
+  // The exports get a declared type: without one, the emitted declarations describe ajv's inner
+  // functions with a destructured parameter whose type lacks two of its names, which fails any
+  // consumer that type-checks libraries (skipLibCheck: false).
+  const code = standaloneCode
+    .default(ajv, exports)
+    .replace(/^"use strict";/, '')
+    .replace(/export const (validateV\d+) = (validate\d+);/g, 'export const $1: CompiledValidator = $2;');
   return [
     '/** Validators of the schemas above (ajv standalone code; options in scripts/generate-types.mjs). */',
+    "import type { ErrorObject } from 'ajv';",
     "import { createRequire } from 'node:module';",
+    '/** A compiled schema validator: true when `data` is valid; else `errors` lists why. */',
+    'export type CompiledValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };',
     'const require = createRequire(import.meta.url);',
     code,
   ].join('\n');

@@ -8,9 +8,12 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../src/cli/formats/rules.js';
+import type { DeploymentStateV2 } from '../src/generated/deployment-state.v2.js';
+import { migrateParsed, sha256 } from '../src/migrate/engine.js';
+import { decodeStateBytes } from '../src/parse/decode.js';
 import { parseState } from '../src/parse/parse.js';
 import { validateParsed } from '../src/validate/validate.js';
-import { collectCodes } from './helpers/error-codes.js';
+import { collectCodes, pinnedCodes } from './helpers/error-codes.js';
 import { makeTempDir, removeTempDir, repoRoot } from './helpers.js';
 
 const SCRIPT = join(repoRoot, 'scripts', 'generate-docs.mjs');
@@ -98,6 +101,27 @@ describe('docs/troubleshooting.md', () => {
     expect(missing, 'add these codes to src/cli/formats/rules.ts').toEqual([]);
   });
 
+  it('documents only codes the tool emits, each emitted by some test', () => {
+    const emitted = new Set(codes.map((use) => use.code));
+    const pinned = pinnedCodes(repoRoot);
+    // Sections that explain a topic, not a code.
+    const topics = new Set(['internal error']);
+    const documented = [...headings].filter(
+      (heading): heading is string => heading !== undefined && !topics.has(heading) && !heading.includes(' '),
+    );
+    // schema-minimum and the like come from the template code schema-<keyword>.
+    const isEmitted = (code: string) =>
+      emitted.has(code) || (code.startsWith('schema-') && emitted.has('schema-<keyword>'));
+    expect(
+      documented.filter((code) => !isEmitted(code)),
+      'documented but never emitted',
+    ).toEqual([]);
+    expect(
+      documented.filter((code) => !code.includes('<') && !pinned.has(code)),
+      'documented codes no test expects: add a test that triggers each',
+    ).toEqual([]);
+  });
+
   it('names every exit code', () => {
     for (const code of [
       '0 success',
@@ -150,12 +174,45 @@ describe('docs/migration-guide.md', () => {
     }
   });
 
-  it('its converted file is a valid v2 file', () => {
-    const block = /### A converted file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(page)?.[1];
-    expect(block).toBeDefined();
-    const result = validateParsed(parseState(block ?? '', 'migration-guide.md'));
-    expect(result.version).toBe(2);
-    expect(result.problems).toEqual([]);
+  /** A block of the guide marked `<!-- test: NAME -->` on the line before its fence. */
+  function guideBlock(text: string, name: string): string {
+    const match = new RegExp(`^<!-- test: ${name} -->\\n\`\`\`yaml\\n([\\s\\S]*?)^\`\`\`$`, 'm').exec(text);
+    if (!match) throw new Error(`docs/migration-guide.md has no yaml block marked <!-- test: ${name} -->`);
+    return match[1] ?? '';
+  }
+
+  it('its converted file is what the tool writes for its v1 file (UPDATE_FIXTURES=1 rewrites it)', async () => {
+    const input = guideBlock(page, 'guide-v1');
+    const bytes = Buffer.from(input);
+    const decoded = decodeStateBytes(bytes, 'migration-guide.md');
+    const result = migrateParsed(parseState(decoded.text, 'migration-guide.md'), decoded, {
+      now: new Date('2026-01-05T10:00:00Z'),
+      inputSha256: sha256(bytes),
+      toolVersion: 'manual',
+    });
+    const shown = guideBlock(page, 'guide-v2');
+    if (process.env.UPDATE_FIXTURES === '1' && shown !== result.text) {
+      await writeFile(
+        join(repoRoot, 'docs/migration-guide.md'),
+        page.replace(shown, () => result.text),
+      );
+      return;
+    }
+    expect(shown).toBe(result.text);
+    const converted = validateParsed(parseState(shown, 'migration-guide.md'));
+    expect(converted.version).toBe(2);
+    expect(converted.problems).toEqual([]);
+  });
+
+  it('its converted file keeps what the v1 file has (the laptop peer, config_generated, artifacts)', () => {
+    const data = parseState(guideBlock(page, 'guide-v2'), 'migration-guide.md')
+      .data as unknown as DeploymentStateV2;
+    expect(Object.keys(data.wireguard_config?.peers ?? {})).toEqual(['mylaptop']);
+    expect(data.k0s_cluster_state).toEqual({ config_generated: true });
+    expect(data.artifacts).toEqual({});
+    expect(data.migrations_applied?.[0]?.input_sha256).toBe(
+      sha256(Buffer.from(guideBlock(page, 'guide-v1'))),
+    );
   });
 });
 

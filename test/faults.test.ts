@@ -124,6 +124,7 @@ describe('invalid input or output: exit 1, nothing written', () => {
       const result = await cli(['migrate', '--auto', STATE], d.dir);
       expect(result.code, result.err).toBe(1);
       expect(result.err).toContain('cannot migrate: step group-runtime-state failed (simulated bug)');
+      expect(result.err).toMatch(/\[step-failed\]\n$/);
       expect(result.err).toContain('nothing was written');
       expect(result.err).not.toMatch(STACK_LINE);
     } finally {

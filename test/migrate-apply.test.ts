@@ -291,7 +291,7 @@ describe('migrate --report', () => {
     );
     expect(result.code, result.err).toBe(0);
     const text = await readFile(join(d.dir, 'migration.md'), 'utf8');
-    expect(text).toMatch(/^### Would migrate state\/deployment-state\.yaml from v1 to v2/);
+    expect(text).toMatch(/^### Would migrate `state\/deployment-state\.yaml` from v1 to v2/);
     expect(text).toContain('| `normalize-v1` |');
     expect(text).toContain('```diff');
     expect(await snapshot(d.stateFile)).toEqual(before);

@@ -76,6 +76,8 @@ describe('npm pack', () => {
       'package.json',
       'README.md',
       'CHANGELOG.md',
+      'SECURITY.md',
+      'LICENSE',
       'bin/k0rdent-state.js',
       'dist/src/cli/main.js',
       'dist/src/cli/run.js',
@@ -140,7 +142,7 @@ describe('npm pack', () => {
     });
   });
 
-  it('its types resolve through "exports" for a TypeScript consumer (NodeNext, strict)', async () => {
+  it('its types resolve through "exports" and every shipped declaration compiles (NodeNext, strict, skipLibCheck: false)', async () => {
     await writeFile(
       join(project, 'tsconfig.json'),
       JSON.stringify({
@@ -150,11 +152,14 @@ describe('npm pack', () => {
           target: 'ES2022',
           strict: true,
           noEmit: true,
-          skipLibCheck: true,
+          // The default: a consumer's tsc checks the package's .d.ts files too.
+          skipLibCheck: false,
           types: ['node'],
           typeRoots: [join(repoRoot, 'node_modules', '@types')],
         },
+        // Every declaration the package ships, not only those consumer.ts reaches.
         files: ['consumer.ts'],
+        include: ['node_modules/k0rdent-state/dist/**/*.d.ts'],
       }),
     );
     await writeFile(
@@ -179,7 +184,8 @@ describe('npm pack', () => {
     );
     expect(`${tsc.out}${tsc.err}`).toBe('');
     expect(tsc.code).toBe(0);
-  });
+    // Checking every declaration (Node's included) takes tsc several seconds.
+  }, 180_000);
 
   it('its bash adapter runs the installed CLI found on PATH', async () => {
     await mkdir(join(project, 'state'), { recursive: true });

@@ -5,9 +5,10 @@
 // .ci/run) and npm with registry access: pre-commit installs the hooks' package (language: node).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, copyRepository, sh } from './helpers/repo-copy.js';
 import { lines, makeTempDir, removeTempDir, repoRoot } from './helpers.js';
 
 const HAVE_PRE_COMMIT = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -15,42 +16,6 @@ const HAVE_GIT = spawnSync('git', ['--version'], { encoding: 'utf8' }).status ==
 const REASON = HAVE_PRE_COMMIT
   ? ''
   : ' (SKIPPED: the pre-commit binary is not installed; apt-get install -y pre-commit, as .ci/run does)';
-
-/** The environment without what a parent npm or git exports (npm_config_prefix, GIT_DIR, ...). */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|GIT_|PRE_COMMIT)/i.test(key) && key !== 'INIT_CWD') env[key] = value;
-  }
-  return {
-    ...env,
-    GIT_AUTHOR_NAME: 'test',
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_COMMITTER_NAME: 'test',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-    GIT_CONFIG_NOSYSTEM: '1',
-    npm_config_audit: 'false',
-    npm_config_fund: 'false',
-    ...extra,
-  };
-}
-
-function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 280_000 });
-  if (result.error) throw result.error;
-  return { code: result.status, out: `${result.stdout ?? ''}${result.stderr ?? ''}` };
-}
-
-/** The files of this repository as a clean clone would have them, plus the ones not committed yet. */
-function repositoryFiles(): string[] {
-  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: cleanEnv(),
-  });
-  if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
-  return listed.stdout.split('\0').filter((file) => file !== '');
-}
 
 describe.skipIf(!HAVE_PRE_COMMIT || !HAVE_GIT)(`pre-commit hooks${REASON}`, () => {
   let dir = '';
@@ -74,26 +39,7 @@ describe.skipIf(!HAVE_PRE_COMMIT || !HAVE_GIT)(`pre-commit hooks${REASON}`, () =
     env = cleanEnv({ PRE_COMMIT_HOME: join(dir, 'cache') });
     // The hook repository: this repository's files in one commit.
     const hooks = join(dir, 'hooks');
-    for (const file of repositoryFiles()) {
-      const from = join(repoRoot, file);
-      const info = await lstat(from).catch(() => undefined);
-      if (!info) continue; // deleted, not committed yet
-      await mkdir(dirname(join(hooks, file)), { recursive: true });
-      if (info.isSymbolicLink()) {
-        if (file.split('/')[0] !== 'node_modules') await symlink(await readlink(from), join(hooks, file));
-      } else if (info.isFile()) {
-        await copyFile(from, join(hooks, file));
-      }
-    }
-    for (const args of [
-      ['init', '-q'],
-      ['add', '-A'],
-      ['commit', '-q', '--no-verify', '-m', 'hooks'],
-    ]) {
-      const result = sh('git', args, hooks, env);
-      expect(result.code, result.out).toBe(0);
-    }
-    const rev = sh('git', ['rev-parse', 'HEAD'], hooks, env).out.trim();
+    const rev = await copyRepository(hooks, env);
     // The project that uses the hooks.
     project = join(dir, 'project');
     await mkdir(project);
@@ -193,6 +139,25 @@ describe.skipIf(!HAVE_PRE_COMMIT || !HAVE_GIT)(`pre-commit hooks${REASON}`, () =
     expect(result.out).not.toContain('notes.yaml');
     await rm(join(project, 'old'), { recursive: true });
     await rm(join(project, 'notes.yaml'));
+  });
+
+  it('skips old_deployments/: v1 backups and a broken archived file fail neither hook', async () => {
+    await writeState('fixtures/v2/fresh.yaml');
+    const archive = 'old_deployments/k0rdent-q7x2m9pa_2026-01-02_03-04-05_migration';
+    await writeState('fixtures/v1/e5-deployer.yaml', `${archive}/deployment-state.yaml`);
+    await writeState('fixtures/invalid/malformed-yaml.yaml', 'old_deployments/x/deeper/deployment-state.yml');
+    const result = preCommit();
+    expect(result.out).toMatch(/validate deployment-state\.yaml\.+Passed/);
+    expect(result.out).toMatch(/check deployment-state\.yaml is migrated to v2\.+Passed/);
+    expect(result.out).not.toContain('old_deployments');
+    expect(result.code, result.out).toBe(0);
+    // The same files outside old_deployments/ do fail: the exclusion, not the files, let them pass.
+    await writeState('fixtures/v1/e5-deployer.yaml', 'archive/deployment-state.yaml');
+    const live = preCommit('check-deployment-state-migrated');
+    expect(live.code).toBe(1);
+    expect(live.out).toContain('archive/deployment-state.yaml:1:1: error: format v1 needs migrating');
+    await rm(join(project, 'old_deployments'), { recursive: true });
+    await rm(join(project, 'archive'), { recursive: true });
   });
 
   it('the -system variant runs a k0rdent-state found on PATH', async () => {

@@ -210,3 +210,82 @@ describe('rollback', () => {
     expect(again.err).not.toMatch(STACK_LINE);
   });
 });
+
+describe('rollback: what was recorded after the migration', () => {
+  const SYNCED = '2026-04-01T00:00:00Z';
+  const OUTPUTS = join(REPO, 'fixtures/terraform/outputs.json');
+
+  /** A migrated deployment that then ran twice, synced Terraform, and logged events. */
+  async function usedAfterMigration() {
+    const d = await migrated('e5-deployer.yaml', { events: EVENTS_TEXT });
+    const runs: string[] = [];
+    for (const now of ['2026-03-05T00:00:00Z', '2026-03-06T00:00:00Z']) {
+      const started = await cli(['run', 'start', '--kof', 'false', '--now', now], d.dir);
+      expect(started.code, started.err).toBe(0);
+      runs.push(started.out.trim());
+      await appendFile(
+        d.eventsFile,
+        `  - {timestamp: "${now}", action: "deployment_started", message: "run ${started.out.trim()}"}\n`,
+      );
+    }
+    const synced = await cli(['infra', 'sync', '--outputs', OUTPUTS, '--now', SYNCED], d.dir);
+    expect(synced.code, synced.err).toBe(0);
+    return { ...d, runs, used: await readFile(d.stateFile) };
+  }
+
+  it('the dry run lists the runs, the Terraform sync and the events it would leave behind', async () => {
+    const d = await usedAfterMigration();
+    const result = await cli(['rollback', '--dry-run', STATE], d.dir);
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toBe(
+      [
+        `would restore ${STATE} (v1) from old_deployments/${d.id}_${STAMP}_migration, after archiving the current file to old_deployments/<id>_<time>_rollback/`,
+        `would leave behind 2 runs (${d.runs.join(', ')}), a Terraform sync (${SYNCED}) and 2 events in deployment-events.yaml, recorded after the migration of 2026-03-04T05:06:07Z: the restored file would not have them (the archived file keeps them); rolling back needs --discard-later-runs`,
+        '',
+      ].join('\n'),
+    );
+    expect(await readFile(d.stateFile)).toEqual(d.used);
+  });
+
+  it('refuses to act without --discard-later-runs, naming them, and changes nothing', async () => {
+    const d = await usedAfterMigration();
+    const archive = await archiveContents(d.archive);
+    const events = await readFile(d.eventsFile);
+    const result = await cli(['rollback', '--now', LATER, STATE], d.dir);
+    expect(result.err).toBe(
+      `${STATE}: error: refusing to roll back: the file has 2 runs (${d.runs.join(', ')}), a Terraform sync (${SYNCED}) and 2 events in deployment-events.yaml, recorded after the migration of 2026-03-04T05:06:07Z, which the restored v1 file would not have (the replaced file would keep them in old_deployments/, the events stay in deployment-events.yaml); nothing was changed: review with k0rdent-state rollback --dry-run ${STATE}, then add --discard-later-runs to roll back anyway [later-runs]\n`,
+    );
+    expect(result.code).toBe(1);
+    expect(await readFile(d.stateFile)).toEqual(d.used);
+    expect(await readFile(d.eventsFile)).toEqual(events);
+    expect(await archiveContents(d.archive)).toEqual(archive);
+  });
+
+  it('with --discard-later-runs restores the original and says what the archived file keeps', async () => {
+    const d = await usedAfterMigration();
+    const result = await cli(['rollback', '--discard-later-runs', '--now', LATER, STATE], d.dir);
+    expect(result.code, result.err).toBe(0);
+    expect(await readFile(d.stateFile)).toEqual(d.original);
+    const folder = `old_deployments/${d.id}_${LATER_STAMP}_rollback`;
+    expect(await readFile(join(d.dir, folder, 'deployment-state.yaml'))).toEqual(d.used);
+    expect(result.out.split('\n')[1]).toBe(
+      `left behind 2 runs (${d.runs.join(', ')}), a Terraform sync (${SYNCED}) and 2 events in deployment-events.yaml, recorded after the migration of 2026-03-04T05:06:07Z; ${folder} keeps them`,
+    );
+  });
+
+  it('a runtime write alone after the migration is named too; nothing after it needs no option', async () => {
+    const d = await migrated('e5-deployer.yaml', { events: EVENTS_TEXT });
+    const clean = await cli(['rollback', '--dry-run', STATE], d.dir);
+    expect(clean.out.split('\n')).toHaveLength(2);
+    const set = await cli(
+      ['runtime', 'set', 'wireguard_config.vpn_connected', 'false', '--now', LATER],
+      d.dir,
+    );
+    expect(set.code, set.err).toBe(0);
+    const refused = await cli(['rollback', STATE], d.dir);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      `the file has changes written at ${LATER}, recorded after the migration of 2026-03-04T05:06:07Z`,
+    );
+  });
+});

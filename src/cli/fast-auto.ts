@@ -10,6 +10,7 @@ import {
   RUNTIME_KEY_MAP,
   VM_STATES_KEY,
 } from '../keymap.js';
+import { backupFolderOf } from '../write/backup-path.js';
 
 const CURRENT_LINE = /^schema_version:[ \t]*2[ \t]*(?:#[^\n]*)?\r?$/m;
 const ANY_VERSION_LINE = /^schema_version[ \t]*:/gm;
@@ -45,6 +46,8 @@ export function fastAuto(argv: readonly string[], cwd: string): number | undefin
   const rest = argv.slice(1).filter((arg) => arg !== '--auto');
   if (rest.length > 1 || rest.some((arg) => arg.startsWith('-'))) return undefined;
   const file = resolve(cwd, rest[0] ?? 'state/deployment-state.yaml');
+  // A backup is refused, even when current: the full path says why.
+  if (backupFolderOf(file) !== undefined) return undefined;
   let text: string;
   try {
     if (statSync(file).size > MAX_BYTES) return undefined;
@@ -55,13 +58,15 @@ export function fastAuto(argv: readonly string[], cwd: string): number | undefin
   if (!CURRENT_LINE.test(text)) return undefined;
   if ((text.match(ANY_VERSION_LINE) ?? []).length !== 1) return undefined;
   if (V1_KEY_LINE.test(text)) return undefined;
-  return hasLeftovers(file) ? undefined : 0;
+  return needsFullPath(file) ? undefined : 0;
 }
 
-// Same names as tempPrefix() in src/write/atomic.ts (not imported, to keep this path light).
-function hasLeftovers(file: string): boolean {
+// Temp files left beside the file (same names as tempPrefix() in src/write/atomic.ts, not
+// imported to keep this path light), or a link into a backup folder: the full path handles both.
+function needsFullPath(file: string): boolean {
   try {
     const target = realpathSync(file);
+    if (backupFolderOf(target) !== undefined) return true;
     const prefixes = [basename(target), 'deployment-events.yaml'].map(
       (name) => `.${name}.k0rdent-state-tmp-`,
     );

@@ -3,13 +3,15 @@ import { resolve } from 'node:path';
 import { ExitCode, formatStateError, ReadError, StateError, UsageError } from '../errors.js';
 import { migratedNotice, migrateFile } from '../migrate/apply.js';
 import { MigrationError, needsMigration } from '../migrate/engine.js';
-import { rollbackFile } from '../migrate/rollback.js';
+import { describeLeftBehind, rollbackFile } from '../migrate/rollback.js';
 import { decodeStateBytes } from '../parse/decode.js';
 import { detectVersion, parseState } from '../parse/parse.js';
 import { readStateBytes } from '../read/read-file.js';
-import { type ReportFormat, renderReport } from '../report/render.js';
+import { GITHUB_COMMENT_LIMIT, MIN_MARKDOWN_BYTES } from '../report/markdown.js';
+import { type RenderOptions, type ReportFormat, renderReport } from '../report/render.js';
 import { LATEST_VERSION } from '../version.js';
 import { describeFsError, WriteError } from '../write/atomic.js';
+import { refuseBackupFile } from '../write/backup.js';
 import {
   type CheckRun,
   type CiFormat,
@@ -40,6 +42,8 @@ export interface MigrateCommandOptions {
   maxBytes: number;
   color: boolean;
   diff?: boolean;
+  /** `--max-bytes`: the size limit of a Markdown report (default: GitHub's comment limit; 0: none). */
+  maxReportBytes?: number;
 }
 
 /** The `migrate` command: dry run, apply, `--auto` and `--check`. */
@@ -54,6 +58,12 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
       ),
       io,
     );
+  }
+  let renderOptions: RenderOptions;
+  try {
+    renderOptions = markdownOptions(options);
+  } catch (error) {
+    return reportError(error, io);
   }
   try {
     const result = await migrateFile(path, {
@@ -75,17 +85,18 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
     const report = result.report;
     if (!report) return ExitCode.ok;
     if (options.report) {
-      await writeFile(resolve(io.cwd, options.report), renderReport(report, format, { color: false })).catch(
-        (error) => {
-          const done = result.status === 'migrated' ? `${options.file} was migrated, but ` : '';
-          throw new WriteError(
-            'report-failed',
-            `${done}the report could not be written: ${describeFsError(error)}; check the --report path`,
-            options.report ?? '',
-            error,
-          );
-        },
-      );
+      await writeFile(
+        resolve(io.cwd, options.report),
+        renderReport(report, format, { ...renderOptions, color: false }),
+      ).catch((error) => {
+        const done = result.status === 'migrated' ? `${options.file} was migrated, but ` : '';
+        throw new WriteError(
+          'report-failed',
+          `${done}the report could not be written: ${describeFsError(error)}; check the --report path`,
+          options.report ?? '',
+          error,
+        );
+      });
     }
     if (options.auto) {
       io.stderr(`${migratedNotice(options.file, result.fromVersion, report.backup)}\n`);
@@ -95,12 +106,34 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
     // a dry run still prints its report, which is what it was asked for.
     if (options.quiet && result.status === 'migrated') return ExitCode.ok;
     const noDiff = options.diff === undefined ? result.status === 'migrated' : !options.diff;
-    io.stdout(renderReport(report, format, { color: options.color && format === 'text', noDiff }));
+    io.stdout(
+      renderReport(report, format, { ...renderOptions, color: options.color && format === 'text', noDiff }),
+    );
     return ExitCode.ok;
   } catch (error) {
     if (options.auto && error instanceof ReadError && error.code === 'file-not-found') return ExitCode.ok;
     return reportError(error, io);
   }
+}
+
+/** The size limit of a Markdown report, checked: `--max-bytes` goes with `--format markdown` only. */
+function markdownOptions(options: MigrateCommandOptions): RenderOptions {
+  const max = options.maxReportBytes;
+  if (options.format !== 'markdown') {
+    if (max === undefined) return {};
+    throw new UsageError(
+      `--max-bytes goes with --format markdown (a report for a pull-request comment), not --format ${options.format}`,
+    );
+  }
+  if (max !== undefined && (!Number.isInteger(max) || (max !== 0 && max < MIN_MARKDOWN_BYTES))) {
+    throw new UsageError(
+      `--max-bytes ${JSON.stringify(max)} is not a size for a report; write a number of bytes of at least ${MIN_MARKDOWN_BYTES} (default ${GITHUB_COMMENT_LIMIT}, GitHub's comment limit), or 0 for no limit`,
+    );
+  }
+  return {
+    maxBytes: max ?? GITHUB_COMMENT_LIMIT,
+    fullReportHint: `k0rdent-state migrate --dry-run --format markdown --max-bytes 0 ${options.file}`,
+  };
 }
 
 /** Outcome of `migrate --check` for one file. */
@@ -123,6 +156,7 @@ async function checkFile(file: string, options: MigrateCommandOptions, io: CliIO
   const started = performance.now();
   const path = resolve(io.cwd, file);
   try {
+    await refuseBackupFile(path, { displayName: file, cwd: io.cwd });
     const bytes = await readStateBytes(path, { maxBytes: options.maxBytes }).catch((error) => {
       if (error instanceof StateError) error.file = file;
       throw error;
@@ -232,6 +266,8 @@ export interface RollbackCommandOptions {
   lockTimeoutMs: number;
   /** Print nothing after a successful rollback (a dry run still says what it would do). */
   quiet?: boolean;
+  /** Roll back even when runs, a sync or events were recorded after the migration. */
+  discardLaterRuns?: boolean;
 }
 
 /** The `rollback` command: restores the newest verified migration backup. */
@@ -243,15 +279,23 @@ export async function rollbackCommand(options: RollbackCommandOptions, io: CliIO
       lockTimeoutMs: options.lockTimeoutMs,
       displayName: options.file,
       cwd: io.cwd,
+      discardLaterRuns: options.discardLaterRuns,
     });
+    const left = result.leftBehind ? describeLeftBehind(result.leftBehind) : undefined;
     if (options.dryRun) {
       io.stdout(
         `would restore ${options.file} (v${result.restoredVersion}) from ${result.source}, after archiving the current file to old_deployments/<id>_<time>_rollback/\n`,
       );
+      if (left) {
+        io.stdout(
+          `would leave behind ${left}: the restored file would not have them (the archived file keeps them); ${options.discardLaterRuns ? '--discard-later-runs is given' : 'rolling back needs --discard-later-runs'}\n`,
+        );
+      }
     } else if (!options.quiet) {
       io.stdout(
         `restored ${options.file} (v${result.restoredVersion}) from ${result.source}; the replaced file is in ${result.archived}\n`,
       );
+      if (left) io.stdout(`left behind ${left}; ${result.archived} keeps them\n`);
     }
     return ExitCode.ok;
   } catch (error) {

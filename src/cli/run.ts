@@ -87,6 +87,11 @@ function parser(io: CliIO): Argv {
             describe: 'include the diff in the report (default: on for --dry-run)',
             type: 'boolean',
           })
+          .option('max-bytes', {
+            describe:
+              "--format markdown: fit the report in N bytes (default 65536, GitHub's comment limit; 0: no limit)",
+            type: 'number',
+          })
           .option('now', { describe: 'pin the clock (RFC 3339), also K0RDENT_STATE_NOW', type: 'string' })
           .option('lock-timeout', {
             describe: 'seconds to wait for another writer',
@@ -117,13 +122,20 @@ function parser(io: CliIO): Argv {
       y
         .positional('file', { describe: 'the state file', type: 'string', default: DEFAULT_FILE })
         .option('dry-run', { describe: 'say what would be restored; change nothing', type: 'boolean' })
+        .option('discard-later-runs', {
+          describe: 'roll back even though runs, syncs or events were recorded after the migration',
+          type: 'boolean',
+        })
         .option('now', { describe: 'pin the clock (RFC 3339), also K0RDENT_STATE_NOW', type: 'string' })
         .option('lock-timeout', {
           describe: 'seconds to wait for another writer',
           type: 'number',
           default: 30,
         })
-        .example('$0 rollback --dry-run', 'show which backup would be restored')
+        .example(
+          '$0 rollback --dry-run',
+          'show which backup would be restored, and what it would leave behind',
+        )
         .example('$0 rollback', 'restore it; the current file is archived first'),
     )
     .command('schema [schema-version]', 'Print the JSON Schema of a format version (for editors)', (y) =>
@@ -466,6 +478,7 @@ async function dispatch(args: Record<string, unknown>, io: CliIO): Promise<numbe
           quiet: args.quiet === true,
           progress: useProgress(io),
           diff: args.diff as boolean | undefined,
+          maxReportBytes: args.maxBytes as number | undefined,
           now: clock(args.now, io),
           lockTimeoutMs: lockTimeout(args.lockTimeout),
           maxBytes: sizeOption(args.maxSize),
@@ -478,6 +491,7 @@ async function dispatch(args: Record<string, unknown>, io: CliIO): Promise<numbe
         {
           file: args.file as string,
           dryRun: args.dryRun === true,
+          discardLaterRuns: args.discardLaterRuns === true,
           now: clock(args.now, io),
           lockTimeoutMs: lockTimeout(args.lockTimeout),
           quiet: args.quiet === true,

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_BYTES, fsError, readStateBytes } from '../read/read-file.js
 import { buildReport, type MigrationReport } from '../report/report.js';
 import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
-import { archiveState } from '../write/backup.js';
+import { archiveState, refuseBackupFile } from '../write/backup.js';
 import { appendEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
 import { migrateParsed, needsMigration, sha256 } from './engine.js';
@@ -53,7 +53,8 @@ export interface MigrateFileResult {
 }
 
 /**
- * Migrates a state file on disk. Dry run: reads and reports, writes nothing. Apply: under the
+ * Migrates a state file on disk; a file inside old_deployments/ is refused, in every mode (a
+ * backup is not live state). Dry run: reads and reports, writes nothing. Apply: under the
  * file's lock, re-reads the file, backs the original up to old_deployments/, writes the new file
  * atomically with the original mode, and appends a state_migrated event. Nothing is written
  * when any check fails.
@@ -61,6 +62,7 @@ export interface MigrateFileResult {
 export async function migrateFile(file: string, options: MigrateFileOptions): Promise<MigrateFileResult> {
   const name = options.displayName ?? file;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  await refuseBackupFile(file, { displayName: name, cwd: options.cwd });
   if (options.dryRun) return migrateHeld(file, name, options, maxBytes, false);
   const target = await resolveTarget(file);
   // A missing file (or folder) is reported as such (--auto: nothing to do), not as a lock failure.

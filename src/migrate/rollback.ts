@@ -1,10 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { decodeStateBytes } from '../parse/decode.js';
 import { detectVersion, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, fsError, readStateBytes } from '../read/read-file.js';
 import { resolveTarget, writeAtomic } from '../write/atomic.js';
-import { archiveState, listArchives } from '../write/backup.js';
+import { archiveState, EVENTS_FILE, listArchives, refuseBackupFile } from '../write/backup.js';
 import { appendEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
 import { MigrationError, sha256 } from './engine.js';
@@ -16,6 +17,29 @@ export interface RollbackOptions {
   lockTimeoutMs?: number;
   displayName?: string;
   cwd?: string;
+  /**
+   * Roll back even when the file recorded runs, a Terraform sync, writes or events after its
+   * migration (see {@link LeftBehind}); without it such a rollback is refused.
+   */
+  discardLaterRuns?: boolean;
+}
+
+/**
+ * What the file recorded after its last migration, which the restored file will not have: the
+ * replaced file keeps it in `old_deployments/<id>_<stamp>_rollback/`, and the events stay in
+ * deployment-events.yaml.
+ */
+export interface LeftBehind {
+  /** `applied_at` of the migration rolled back. */
+  migratedAt: string;
+  /** Runs the migration did not make (every run but the synthetic one), by id. */
+  runs: string[];
+  /** `last_terraform_sync`, when Terraform was synced since (the migration leaves it null). */
+  terraformSync: string | null;
+  /** `last_updated`, when the file was written after the migration. */
+  lastUpdated: string | null;
+  /** Events in deployment-events.yaml after the migration (the tool's own migrate/rollback events aside). */
+  events: number;
 }
 
 /** What {@link rollbackFile} did or would do. */
@@ -26,6 +50,78 @@ export interface RollbackResult {
   archived: string | null;
   /** Format version restored. */
   restoredVersion: number;
+  /** What the file recorded after the migration, or undefined when nothing. */
+  leftBehind: LeftBehind | undefined;
+}
+
+/** One line listing what a rollback leaves behind, e.g. `2 runs (a, b), a Terraform sync (T) and 3 events`. */
+export function describeLeftBehind(left: LeftBehind): string {
+  const parts: string[] = [];
+  if (left.runs.length > 0) {
+    const shown = left.runs.slice(0, 3).join(', ');
+    const more = left.runs.length > 3 ? ` and ${left.runs.length - 3} more` : '';
+    parts.push(`${left.runs.length} run${left.runs.length === 1 ? '' : 's'} (${shown}${more})`);
+  }
+  if (left.terraformSync) parts.push(`a Terraform sync (${left.terraformSync})`);
+  if (left.events > 0) parts.push(`${left.events} event${left.events === 1 ? '' : 's'} in ${EVENTS_FILE}`);
+  if (parts.length === 0 && left.lastUpdated) parts.push(`changes written at ${left.lastUpdated}`);
+  const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? '');
+  return `${list}, recorded after the migration of ${left.migratedAt}`;
+}
+
+const after = (time: unknown, since: number) =>
+  typeof time === 'string' && !Number.isNaN(Date.parse(time)) && Date.parse(time) > since;
+
+/** What a v2 file (and the events beside it) recorded after the migration `migratedAt`. */
+async function leftBehindBy(
+  data: Record<string, unknown>,
+  stateFile: string,
+  migratedAt: string,
+): Promise<LeftBehind | undefined> {
+  const since = Date.parse(migratedAt);
+  if (Number.isNaN(since)) return undefined;
+  const runs = (Array.isArray(data.deployment_runs) ? data.deployment_runs : [])
+    .filter(
+      (run) => run !== null && typeof run === 'object' && (run as { synthetic?: unknown }).synthetic !== true,
+    )
+    .map((run) => String((run as { run_id?: unknown }).run_id));
+  const sync = data.last_terraform_sync;
+  const left: LeftBehind = {
+    migratedAt,
+    runs,
+    terraformSync: typeof sync === 'string' && sync !== '' ? sync : null,
+    lastUpdated: after(data.last_updated, since) ? String(data.last_updated) : null,
+    events: await eventsAfter(join(dirname(stateFile), EVENTS_FILE), since),
+  };
+  const any = left.runs.length > 0 || left.terraformSync || left.lastUpdated || left.events > 0;
+  return any ? left : undefined;
+}
+
+// Events are read from the YAML Document (no plain-data conversion: the file is the deployer's,
+// not checked by this tool); an unreadable file counts none.
+async function eventsAfter(path: string, since: number): Promise<number> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return 0;
+  const doc = parseDocument(text, { version: '1.2', logLevel: 'error' });
+  if (doc.errors.length > 0) return 0;
+  const list = isSeq(doc.contents)
+    ? doc.contents
+    : isMap(doc.contents)
+      ? doc.contents.get('events', true)
+      : undefined;
+  if (!isSeq(list)) return 0;
+  let count = 0;
+  for (const item of list.items) {
+    if (!isMap(item)) continue;
+    const field = (key: string): unknown => {
+      const node = item.get(key, true);
+      return isScalar(node) ? node.value : undefined;
+    };
+    const action = field('action');
+    if (action === 'state_migrated' || action === 'state_rolled_back') continue;
+    if (after(field('timestamp'), since)) count++;
+  }
+  return count;
 }
 
 /**
@@ -35,6 +131,7 @@ export interface RollbackResult {
  */
 export async function rollbackFile(file: string, options: RollbackOptions): Promise<RollbackResult> {
   const name = options.displayName ?? file;
+  await refuseBackupFile(file, { displayName: name, cwd: options.cwd });
   const target = await resolveTarget(file);
   // A missing file (or folder) is reported as such, not as a lock failure.
   await stat(target).catch((error) => {
@@ -98,7 +195,17 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
     }
     const restored = parseState(decodeStateBytes(sourceBytes, name).text, name);
     const restoredVersion = detectVersion(restored);
-    if (options.dryRun) return { source: show(source), archived: null, restoredVersion };
+    const appliedAt = (last as { applied_at?: unknown }).applied_at;
+    const leftBehind =
+      typeof appliedAt === 'string' ? await leftBehindBy(parsed.data, file, appliedAt) : undefined;
+    if (options.dryRun) return { source: show(source), archived: null, restoredVersion, leftBehind };
+    if (leftBehind && options.discardLaterRuns !== true) {
+      throw new MigrationError(
+        'later-runs',
+        `refusing to roll back: the file has ${describeLeftBehind(leftBehind)}, which the restored v${restoredVersion} file would not have (the replaced file would keep them in old_deployments/, the events stay in ${EVENTS_FILE}); nothing was changed: review with k0rdent-state rollback --dry-run ${name}, then add --discard-later-runs to roll back anyway`,
+        { file: name },
+      );
+    }
 
     const mode = (await stat(join(source, basename(file)))).mode & 0o7777;
     // Backups and events beside the path as given (a symlink's target is written through it).
@@ -112,7 +219,7 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
       action: 'state_rolled_back',
       message: `deployment-state.yaml restored from ${show(source)} by k0rdent-state; the replaced file is in ${show(archived)}`,
     }).catch(() => undefined);
-    return { source: show(source), archived: show(archived), restoredVersion };
+    return { source: show(source), archived: show(archived), restoredVersion, leftBehind };
   } finally {
     await lock?.release();
   }

@@ -1,4 +1,13 @@
-import { type Document, isMap, isScalar, LineCounter, visit, type YAMLError } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  LineCounter,
+  visit,
+  type YAMLError,
+} from 'yaml';
 import { ExitCode, ReadError, StateError, VersionError } from '../errors.js';
 import { LATEST_VERSION } from '../version.js';
 import { textPosition } from './decode.js';
@@ -57,6 +66,17 @@ export function parseState(text: string, file?: string): ParsedState {
   );
   const first = doc.errors[0];
   if (first) throw yamlError(first, doc, text, file);
+  // Only an explicit key (`? `) or a flow collection before a `:` can make a collection key.
+  if (text.includes('?') || /[\]}][ \t]*:/.test(text)) {
+    const at = collectionKey(doc, lineCounter);
+    if (at) {
+      throw new ReadError(
+        'collection-key',
+        'has a mapping key that is a list or a mapping (e.g. `? [a, b]`), which a state file cannot hold; write the key as plain text',
+        { file, position: at },
+      );
+    }
+  }
 
   let data: unknown;
   try {
@@ -101,11 +121,29 @@ export function parseState(text: string, file?: string): ParsedState {
 }
 
 /**
+ * Throws {@link VersionError} when a parsed file's top-level `schema_version` is an integer newer
+ * than this tool knows. This is the first check of every command, before anything else is looked
+ * at: a future format may have moved or renamed every other key, so "newer than this tool" wins
+ * over "not a state file" and over schema errors.
+ */
+export function refuseNewerVersion(parsed: ParsedState): void {
+  const raw = parsed.data.schema_version;
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw > LATEST_VERSION) {
+    throw new VersionError(
+      `schema_version ${raw} is newer than this tool knows (${LATEST_VERSION}); upgrade k0rdent-state`,
+      { file: parsed.file, position: keyPosition(parsed, 'schema_version') },
+    );
+  }
+}
+
+/**
  * Detects a parsed file's format version: 1 when `schema_version` is absent. Throws
- * {@link VersionError} for a version newer than this tool knows and {@link NotAStateError}
- * when `schema_version` is not a known integer or the file is not a state file at all.
+ * {@link VersionError} for a version newer than this tool knows (checked first, see
+ * {@link refuseNewerVersion}) and {@link NotAStateError} when `schema_version` is not a known
+ * integer or the file is not a state file at all.
  */
 export function detectVersion(parsed: ParsedState): number {
+  refuseNewerVersion(parsed);
   const { data, file } = parsed;
   const raw = data.schema_version;
   if (!('deployment_id' in data) || !('config' in data)) {
@@ -124,12 +162,6 @@ export function detectVersion(parsed: ParsedState): number {
   }
   if (raw === undefined) return 1;
   const position = keyPosition(parsed, 'schema_version');
-  if (typeof raw === 'number' && Number.isInteger(raw) && raw > LATEST_VERSION) {
-    throw new VersionError(
-      `schema_version ${raw} is newer than this tool knows (${LATEST_VERSION}); upgrade k0rdent-state`,
-      { file, position },
-    );
-  }
   if (raw === 1 || raw === LATEST_VERSION) return raw;
   const hint =
     typeof raw === 'string' && /^\d+$/.test(raw)
@@ -211,6 +243,28 @@ function duplicateKeyAt(doc: Document.Parsed, offset: number): string | undefine
       const key = pair.key as { value?: unknown; range?: [number, number, number] } | null;
       if (key?.range?.[0] === offset) {
         found = isScalar(key) ? String(key.value) : String(key);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+// A key that is a list or a mapping: plain data cannot hold it (the YAML library would turn it
+// into text, with a warning printed by the process), so the file is refused before toJS.
+function collectionKey(
+  doc: Document.Parsed,
+  lineCounter: LineCounter,
+): { line: number; col: number } | undefined {
+  let found: { line: number; col: number } | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key;
+      const target = isAlias(key) ? key.resolve(doc) : key;
+      if (isCollection(target)) {
+        const range = (key as { range?: [number, number, number] } | null)?.range;
+        found = range ? lineCounter.linePos(range[0]) : { line: 1, col: 1 };
         return visit.BREAK;
       }
       return undefined;

@@ -87,10 +87,14 @@ export function fsError(path: string, error: unknown): ReadError {
         },
       );
     default:
-      return new ReadError('read-failed', `cannot be read (${code ?? String(error)})`, {
-        file: path,
-        cause: error,
-      });
+      return new ReadError(
+        'read-failed',
+        `cannot be read (${code ?? String(error)}); check that the path names a readable file (not a link that points to itself) and run the command again`,
+        {
+          file: path,
+          cause: error,
+        },
+      );
   }
 }
 

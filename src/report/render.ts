@@ -1,5 +1,6 @@
 import type { Change } from '../migrate/types.js';
-import type { MigrationReport } from './report.js';
+import { type MarkdownOptions, renderMarkdownReport } from './markdown.js';
+import { brief, type MigrationReport } from './report.js';
 
 /** Output formats of a migration report. */
 export type ReportFormat = 'text' | 'json' | 'markdown';
@@ -10,6 +11,10 @@ export interface RenderOptions {
   color?: boolean;
   /** Leave the diff out. */
   noDiff?: boolean;
+  /** Markdown only: keep the report within this many bytes (see {@link MarkdownOptions}). */
+  maxBytes?: number;
+  /** Markdown only: the command that prints the whole report, named when the limit cut some. */
+  fullReportHint?: string;
 }
 
 type Group = { title: string; changes: Change[] };
@@ -36,17 +41,10 @@ export function renderReport(
     case 'json':
       return `${JSON.stringify(options.noDiff ? { ...report, diff: undefined } : report, null, 2)}\n`;
     case 'markdown':
-      return renderMarkdown(report, options);
+      return renderMarkdownReport(report, groupChanges(report.changes), options);
     default:
       return renderText(report, options);
   }
-}
-
-/** Short one-line form of a value for reports. */
-export function brief(value: unknown): string {
-  if (value === undefined) return '';
-  const text = JSON.stringify(value);
-  return text.length > 70 ? `${text.slice(0, 67)}...` : text;
 }
 
 function line(change: Change): string {
@@ -102,48 +100,6 @@ function renderText(report: MigrationReport, options: RenderOptions): string {
               : '';
       out.push(code ? paint(code, diffLine) : diffLine);
     }
-  }
-  return `${out.join('\n')}\n`;
-}
-
-function renderMarkdown(report: MigrationReport, options: RenderOptions): string {
-  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const out: string[] = [`### ${headline(report)}`, ''];
-  if (report.backup) out.push(`Backup: \`${report.backup}\``, '');
-  out.push('| step | changes | what it does |', '| --- | ---: | --- |');
-  for (const step of report.steps)
-    out.push(`| \`${step.id}\` | ${step.changes} | ${cell(step.description)} |`);
-  for (const group of groupChanges(report.changes)) {
-    if (group.changes.length === 0) continue;
-    out.push(
-      '',
-      `#### ${group.title} (${group.changes.length})`,
-      '',
-      '| from | to | value | reason |',
-      '| --- | --- | --- | --- |',
-    );
-    for (const change of group.changes) {
-      out.push(
-        `| ${change.from ? `\`${cell(change.from)}\`` : ''} | ${change.to ? `\`${cell(change.to)}\`` : ''} | ${cell(brief(change.value))} | ${cell(change.reason)} |`,
-      );
-    }
-  }
-  if (report.warnings.length > 0) {
-    out.push('', `#### Warnings (${report.warnings.length})`, '');
-    for (const warning of report.warnings)
-      out.push(`- \`${warning.path}\`: ${warning.message} (\`${warning.code}\`)`);
-  }
-  if (!options.noDiff && report.diff) {
-    out.push(
-      '',
-      '<details><summary>Diff (private keys masked)</summary>',
-      '',
-      '```diff',
-      report.diff.replace(/\n$/, ''),
-      '```',
-      '',
-      '</details>',
-    );
   }
   return `${out.join('\n')}\n`;
 }

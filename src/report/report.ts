@@ -24,6 +24,13 @@ export interface MigrationReport {
   diff: string;
 }
 
+/** Short one-line form of a value for reports: JSON, cut at 70 characters. */
+export function brief(value: unknown): string {
+  if (value === undefined) return '';
+  const text = JSON.stringify(value);
+  return text.length > 70 ? `${text.slice(0, 67)}...` : text;
+}
+
 /** Builds the report of a migration result. */
 export function buildReport(
   file: string,

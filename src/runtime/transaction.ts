@@ -12,6 +12,7 @@ import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
 import { dotted } from '../validate/schema.js';
 import { validateParsed } from '../validate/validate.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
+import { refuseBackupFile } from '../write/backup.js';
 import { acquireLock } from '../write/lock.js';
 import type { CachedState, StateCache } from './cache.js';
 
@@ -117,6 +118,7 @@ export async function updateState<T>(
 ): Promise<UpdateResult<T>> {
   const name = options.displayName ?? file;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  await refuseBackupFile(file, { displayName: name, cwd: options.cwd });
   const target = await resolveTarget(file);
   const lock = await acquireLock(target, {
     timeoutMs: options.lockTimeoutMs,

@@ -1,5 +1,5 @@
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { schemaV1, schemaV2, validateV1, validateV2 } from '../generated/schemas.js';
+import type { ErrorObject } from 'ajv';
+import { type CompiledValidator, schemaV1, schemaV2, validateV1, validateV2 } from '../generated/schemas.js';
 import { describePlace, v2PlaceOf } from '../keymap.js';
 import { pointerSegments } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
@@ -8,13 +8,10 @@ import type { UnplacedProblem } from './problem.js';
 export const SCHEMAS: Readonly<Record<number, object>> = { 1: schemaV1, 2: schemaV2 };
 
 // Compiled by scripts/generate-types.mjs (ajv standalone code), so nothing is compiled at run time.
-const COMPILED: Readonly<Record<number, ValidateFunction>> = {
-  1: validateV1 as unknown as ValidateFunction,
-  2: validateV2 as unknown as ValidateFunction,
-};
+const COMPILED: Readonly<Record<number, CompiledValidator>> = { 1: validateV1, 2: validateV2 };
 
 /** Returns the compiled validator of a format version. */
-export function schemaValidator(version: number): ValidateFunction {
+export function schemaValidator(version: number): CompiledValidator {
   const validate = COMPILED[version];
   if (!validate) throw new RangeError(`no schema for version ${version}`);
   return validate;

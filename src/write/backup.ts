@@ -1,6 +1,8 @@
-import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { copyFile, mkdir, readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { ExitCode, StateError } from '../errors.js';
 import { describeFsError, syncFolder, WriteError } from './atomic.js';
+import { ARCHIVE_FOLDER, backupFolderOf } from './backup-path.js';
 
 /** The events file kept beside the state file. */
 export const EVENTS_FILE = 'deployment-events.yaml';
@@ -16,7 +18,40 @@ export function archiveStamp(date: Date): string {
 
 /** The deployer's archive folder: `old_deployments/` beside the state folder. */
 export function archiveRoot(stateFile: string): string {
-  return join(dirname(dirname(stateFile)), 'old_deployments');
+  return join(dirname(dirname(stateFile)), ARCHIVE_FOLDER);
+}
+
+/** A command that writes was given a file inside `old_deployments/` (exit 1, nothing changed). */
+export class BackupFileError extends StateError {
+  constructor(message: string, file: string) {
+    super('backup-file', message, { exitCode: ExitCode.invalid, file });
+  }
+}
+
+/** Options of {@link refuseBackupFile}. */
+export interface RefuseBackupOptions {
+  /** The file's name in the message (default: the path). */
+  displayName?: string;
+  /** Folder the live file's path is shown against. */
+  cwd?: string;
+}
+
+/**
+ * The one check that keeps backups out of every write: throws {@link BackupFileError} when
+ * `file`, or the file a symbolic link at `file` points to, lies inside an `old_deployments/`
+ * folder. Migration (every mode), rollback and the runtime transaction call it before they read
+ * or lock anything. Reading a backup (validate, queries) stays allowed.
+ */
+export async function refuseBackupFile(file: string, options: RefuseBackupOptions = {}): Promise<void> {
+  const target = await realpath(file).catch(() => file);
+  const folder = backupFolderOf(file) ?? backupFolderOf(target);
+  if (folder === undefined) return;
+  const live = join(dirname(folder), 'state', basename(file));
+  const shown = options.cwd ? relative(options.cwd, live) || live : live;
+  throw new BackupFileError(
+    `is a backup in ${ARCHIVE_FOLDER}/, not live state, and k0rdent-state never migrates or rewrites a backup (nothing was changed); to bring it back, run k0rdent-state rollback ${shown}, or copy it out of ${ARCHIVE_FOLDER}/ and work on the copy`,
+    options.displayName ?? file,
+  );
 }
 
 /**

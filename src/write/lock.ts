@@ -1,7 +1,8 @@
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { kill, pid as ownPid } from 'node:process';
-import { ExitCode, StateError } from '../errors.js';
+import { ExitCode, ReadError, StateError } from '../errors.js';
 import { describeFsError, WriteError } from './atomic.js';
 
 /** What a lock file records about its holder. */
@@ -94,6 +95,14 @@ export async function acquireLock(stateFile: string, options: LockOptions = {}):
       }
       return { path, release: () => release(path, mine) };
     } catch (error) {
+      if (!created && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        // The lock goes beside the file: its folder is missing, so there is no state file either.
+        throw new ReadError(
+          'file-not-found',
+          `no such file: its folder ${dirname(stateFile)} does not exist; run the command in the deployer's working directory (the one holding state/), or name the file with --file or DEPLOYMENT_STATE_FILE; the deployer creates the file when it prepares a deployment`,
+          { file: stateFile, cause: error },
+        );
+      }
       if (created || (error as NodeJS.ErrnoException).code !== 'EEXIST') {
         // E.g. a read-only folder or a full disk: nothing was written, say so instead of failing
         // as a bug, and leave no half-written lock behind.

@@ -87,6 +87,8 @@ export function collectCodes(base: string, roots: string[]): CodeUse[] {
       }
     }
     for (const match of text.matchAll(/\bcode: '([a-z0-9-]+)'/g)) add(match[1] ?? '', file);
+    // Data-quality warnings of the migration steps: context.warn('code', path, message).
+    for (const match of text.matchAll(/\.warn\(\s*'([a-z0-9-]+)'/g)) add(match[1] ?? '', file);
     for (const match of text.matchAll(/\bcode: `([a-z0-9-]*)\$\{[^}]*?(\w+)\}`/g)) {
       add(`${match[1]}<${match[2]}>`, file);
     }
@@ -95,4 +97,40 @@ export function collectCodes(base: string, roots: string[]): CodeUse[] {
   return [...found]
     .map(([code, files]) => ({ code, files: [...files].sort() }))
     .sort((a, b) => a.code.localeCompare(b.code));
+}
+
+/** Text files under `dir` (recursively) whose name ends with one of `endings`. */
+function textFiles(dir: string, endings: string[]): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return textFiles(path, endings);
+    return endings.some((ending) => name.endsWith(ending)) ? [path] : [];
+  });
+}
+
+/**
+ * The codes the tests expect to see emitted: written as the CLI prints them (`[code]`, or `\[code\]`
+ * in a regular expression), or as a
+ * quoted string (`'code'`, `"code"`, e.g. `expect(error.code).toBe('code')` or a report's
+ * `"code": "..."`), in the test files and the expected outputs under fixtures/. The files that
+ * only list codes (the docs test, this collector) are left out.
+ */
+export function pinnedCodes(base: string): Set<string> {
+  const files = [
+    ...textFiles(join(base, 'test'), ['.ts']).filter(
+      (file) => !/test[\\/](docs\.test|helpers[\\/]error-codes)\.ts$/.test(file),
+    ),
+    ...textFiles(join(base, 'fixtures'), ['.txt', '.json', '.xml']),
+  ];
+  const codes = new Set<string>();
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    // `[code]`, also inside a regular expression (`\[code\]`), or a quoted code.
+    for (const match of text.matchAll(
+      /\[([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\\?\]|(['"])([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\2/g,
+    )) {
+      codes.add(match[1] ?? match[3] ?? '');
+    }
+  }
+  return codes;
 }

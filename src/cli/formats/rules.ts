@@ -81,6 +81,11 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     help: 'Fix the phase name; the message lists the known phases.',
   },
   // Validation: warnings (errors with --strict).
+  'flag-conflict': {
+    title: 'The flat and the map deployment flags disagree',
+    help: 'The deployment_flags map wins; set the flag at the next run start if the flat value was right.',
+    level: 'warning',
+  },
   'ended-before-started': {
     title: 'A run ended before it started',
     help: 'Inherited from an old script bug; correct ended_at or started_at if you know the real times.',
@@ -147,6 +152,10 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'The file is not valid YAML',
     help: 'Fix the syntax at the line and column given.',
   },
+  'collection-key': {
+    title: 'A mapping key is a list or a mapping',
+    help: 'Write the key as plain text; a state file has plain keys only.',
+  },
   'duplicate-key': {
     title: 'A key appears twice in the same mapping',
     help: 'Keep one of the two and delete the other.',
@@ -193,9 +202,17 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'No migration backup matches the file',
     help: 'Restore the original from old_deployments/ by hand (see docs/migration-guide.md).',
   },
+  'later-runs': {
+    title: 'A rollback would leave later runs behind',
+    help: 'Review them with k0rdent-state rollback --dry-run, then add --discard-later-runs to roll back anyway.',
+  },
   'backup-mismatch': {
     title: 'The migration backups do not match the recorded checksum',
     help: 'Restore by hand from old_deployments/ after checking which backup is right.',
+  },
+  'backup-file': {
+    title: 'A backup in old_deployments/ is not live state',
+    help: 'Nothing was changed. Restore it with k0rdent-state rollback on the live file, or copy it out of old_deployments/ and work on the copy.',
   },
   'report-failed': {
     title: 'The --report file cannot be written',
