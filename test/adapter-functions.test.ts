@@ -706,6 +706,52 @@ const CASES: Expected[] = [
     },
   },
 
+  // ---- errors the old functions did not have ----
+  {
+    name: 'assign_wireguard_ips without any WireGuard network',
+    setup: 'WG_NETWORK= init_deployment_state k0rdent-abc12345',
+    script: 'WG_NETWORK= assign_wireguard_ips k0s-controller-1',
+    rc: 1,
+    out: '',
+    err: /refused: assign_wireguard_ips needs the WireGuard network.*set WG_NETWORK \(e\.g\. 172\.24\.24\.0\/24\) \[no-wireguard-network\]/,
+  },
+  {
+    name: 'an Azure state file that is not YAML',
+    files: { 'state/azure-state.yaml': 'azure_credentials_configured: [\n' },
+    script: 'update_azure_state azure_client_id x',
+    rc: 3,
+    out: '',
+    err: /state\/azure-state\.yaml: error: is not valid YAML .*; fix it or move it aside \[side-file-unreadable\]/,
+  },
+  {
+    name: 'a deployment history index that is not YAML',
+    files: { 'old_deployments/deployment-history.yaml': 'deployments: [\n' },
+    script: 'record_deployment_history k0rdent-abc12345',
+    rc: 3,
+    out: '',
+    err: /deployment-history\.yaml: error: is not valid YAML .*; fix or move it \[history-unreadable\]/,
+  },
+  {
+    name: 'a v1 key an old script wrote into the v2 file: validate names it, the next write folds it',
+    setup: INIT,
+    script: [
+      "printf 'wg_vpn_connected: true\\n' >> state/deployment-state.yaml",
+      'node "$K0RDENT_STATE_BIN" validate state/deployment-state.yaml 2>/dev/null || echo "validate=$?"',
+      'update_state k0s_cluster_deployed true',
+      'get_state wg_vpn_connected',
+      'node "$K0RDENT_STATE_BIN" validate state/deployment-state.yaml 2>/dev/null',
+    ].join('\n'),
+    rc: 0,
+    out: /^state\/deployment-state\.yaml:\d+:1: error: "wg_vpn_connected" is a v1 key \(an old script wrote it into this v2 file\); run: k0rdent-state migrate FILE to fold it into wireguard_config\.vpn_connected \[v1-key-in-v2\] \(at \/wg_vpn_connected\)\nvalidate=1\ntrue\n$/.source,
+    err: /^k0rdent-state: repaired \.\/state\/deployment-state\.yaml: v1 keys an old script wrote were folded into their v2 places; original saved in old_deployments\/k0rdent-abc12345_2026-03-04_05-00-00_migration\n/,
+    check: (result) => {
+      const data = state(result);
+      expect(data.wireguard_config?.vpn_connected).toBe(true);
+      expect(data.k0s_cluster_state?.deployed).toBe(true);
+      expect(data.migrations_applied?.map((entry) => entry.id)).toEqual(['v2-fold-v1-keys']);
+    },
+  },
+
   // ---- the proposal's functions ----
   {
     name: 'runs: start, current id, info, complete with a message that starts with a dash',

@@ -115,6 +115,10 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'The file needs migrating to the latest format',
     help: 'Review and migrate it: k0rdent-state migrate --dry-run FILE, then k0rdent-state migrate FILE.',
   },
+  'v1-key-in-v2': {
+    title: 'An old script wrote a v1 key into this v2 file',
+    help: 'Fold it into its v2 place: k0rdent-state migrate FILE (a backup is kept).',
+  },
   'unsupported-version': {
     title: 'schema_version is newer than this tool knows',
     help: 'Upgrade k0rdent-state; an older tool never rewrites a newer file.',
@@ -276,6 +280,18 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
   'secret-refused': {
     title: 'A secret is never printed',
     help: 'Read private keys from the file itself (keep it mode 0600).',
+  },
+  'no-wireguard-network': {
+    title: 'No WireGuard network to assign peer IPs from',
+    help: 'Set WG_NETWORK (e.g. 172.24.24.0/24), or config.wireguard_network in the state file.',
+  },
+  'side-file-unreadable': {
+    title: 'An Azure or cluster state file is not valid YAML',
+    help: 'Fix the YAML, or move the file aside to start it afresh.',
+  },
+  'history-unreadable': {
+    title: 'old_deployments/deployment-history.yaml is not valid YAML',
+    help: 'Fix it, or move it aside; a new one is created when it is missing.',
   },
   'cache-stale': {
     title: 'The Terraform cache is stale or too old (--require-fresh)',
