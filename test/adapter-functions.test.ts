@@ -742,7 +742,8 @@ const CASES: Expected[] = [
       'node "$K0RDENT_STATE_BIN" validate state/deployment-state.yaml 2>/dev/null',
     ].join('\n'),
     rc: 0,
-    out: /^state\/deployment-state\.yaml:\d+:1: error: "wg_vpn_connected" is a v1 key \(an old script wrote it into this v2 file\); run: k0rdent-state migrate FILE to fold it into wireguard_config\.vpn_connected \[v1-key-in-v2\] \(at \/wg_vpn_connected\)\nvalidate=1\ntrue\n$/.source,
+    out: /^state\/deployment-state\.yaml:\d+:1: error: "wg_vpn_connected" is a v1 key \(an old script wrote it into this v2 file\); run: k0rdent-state migrate FILE to fold it into wireguard_config\.vpn_connected \[v1-key-in-v2\] \(at \/wg_vpn_connected\)\nvalidate=1\ntrue\n$/
+      .source,
     err: /^k0rdent-state: repaired \.\/state\/deployment-state\.yaml: v1 keys an old script wrote were folded into their v2 places; original saved in old_deployments\/k0rdent-abc12345_2026-03-04_05-00-00_migration\n/,
     check: (result) => {
       const data = state(result);

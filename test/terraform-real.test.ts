@@ -186,10 +186,14 @@ describe.skipIf(!installed)(`terraform itself${label}`, () => {
     expect(tf('workspace', 'new', '-no-color', 'staging').status).toBe(0);
     const apply = tf('apply', '-auto-approve', '-input=false', '-no-color', '-var', 'suffix=staging1');
     expect(apply.status, apply.stderr).toBe(0);
-    const result = adapter('sync_terraform_to_state\nget_cached_infra resource_group_name');
+    // Another workspace is another state (another lineage): refused, until asked for.
+    const refused = adapter('sync_terraform_to_state');
+    expect(refused.rc).toBe(1);
+    expect(refused.err).toMatch(/\[terraform-lineage-changed\]/);
+    const result = adapter('sync_terraform_to_state --force\nget_cached_infra resource_group_name');
     expect(result.rc).toBe(0);
     expect(result.out).toBe('k0rdent-staging1-resgrp\n');
-    expect(stateOf().terraform_state_path).toBe('./terraform/terraform.tfstate.d/staging/terraform.tfstate');
+    expect(stateOf().terraform_state_path).toBe('terraform/terraform.tfstate.d/staging/terraform.tfstate');
   });
 
   it('falls back to the local state file when terraform cannot be run', () => {

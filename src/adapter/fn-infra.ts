@@ -126,6 +126,7 @@ async function syncFromTerraform(
   dir: string,
   bin: string,
   command: string,
+  force = false,
 ): Promise<string> {
   const snapshot = await readTerraformFor(ctx, dir, bin);
   let event: ReturnType<typeof backendMigrationEvent>;
@@ -133,7 +134,7 @@ async function syncFromTerraform(
     ctx,
     command,
     ({ doc }) => {
-      const summary = applyTerraformSync(doc, snapshot, { now: ctx.now });
+      const summary = applyTerraformSync(doc, snapshot, { now: ctx.now, force });
       event = backendMigrationEvent(summary, ctx.now);
       return summary;
     },
@@ -142,11 +143,26 @@ async function syncFromTerraform(
   return describeSync(snapshot, value);
 }
 
-/** sync_terraform_to_state [TERRAFORM_DIR]: caches Terraform's outputs (the proposal's function). */
+/**
+ * sync_terraform_to_state [TERRAFORM_DIR] [--force]: caches Terraform's outputs (the proposal's
+ * function). A state of another lineage (another workspace, a recreated state) or an older serial
+ * is refused unless --force, as `infra sync` refuses it.
+ */
 export const syncTerraformToState: AdapterFunction = async (ctx, args) => {
   const settings = terraformSettings(args);
-  const dir = settings.rest[0] || settings.dir;
-  ctx.out.err(`${await syncFromTerraform(ctx, dir, settings.bin, 'sync_terraform_to_state')}\n`);
+  const force = settings.rest.includes('--force');
+  const rest = settings.rest.filter((arg) => arg !== '--force');
+  if (rest.length > 1 || rest.some((arg) => arg.startsWith('-'))) {
+    throw new StateError(
+      'usage',
+      `sync_terraform_to_state takes a Terraform folder and --force, not ${JSON.stringify(rest.join(' '))}`,
+      {
+        exitCode: ExitCode.usage,
+      },
+    );
+  }
+  const dir = rest[0] || settings.dir;
+  ctx.out.err(`${await syncFromTerraform(ctx, dir, settings.bin, 'sync_terraform_to_state', force)}\n`);
   return ExitCode.ok;
 };
 
