@@ -3,7 +3,7 @@
 // target against its baseline as child processes, alternating A B A B…, and prints every figure
 // with its median, spread, ratio and PASS/FAIL. Exit code 1 when a target fails.
 //
-//   node bench/run.mjs [--runs N] [--only auto,validate,migrate,memory] [--write] [--build]
+//   node bench/run.mjs [--runs N] [--only auto,validate,migrate,memory,adapter,big] [--write] [--build]
 //
 // --runs N   rounds per target (default 11; at least 7 is sensible). The 8x migration runs
 //            at most ceil(N / 2) + 1 times, as it takes seconds.
@@ -23,7 +23,8 @@ import {
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeMigrateSet, writeValidateSet } from './generate.mjs';
+import { adapterCallRows, bigGetRow, nodeBaseline, replayRow } from './adapter.mjs';
+import { bigV1, writeMigrateSet, writeValidateSet } from './generate.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, 'bench', '.work');
@@ -44,7 +45,7 @@ function option(name, fallback) {
   return index >= 0 ? process.argv[index + 1] : fallback;
 }
 const runs = Math.max(3, Number(option('--runs', '11')));
-const only = new Set((option('--only', 'auto,validate,migrate,memory') ?? '').split(','));
+const only = new Set((option('--only', 'auto,validate,migrate,memory,adapter,big') ?? '').split(','));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 // --- building -------------------------------------------------------------------------------
@@ -326,6 +327,66 @@ async function benchMigrate() {
   }
 }
 
+// --- the bash adapter and big files (issue 11) ------------------------------------------------
+
+/** A row of bench/adapter.mjs: a CPU ratio against its goal. */
+function recordRatio(row) {
+  record(
+    row.figure.replace(/[^a-z0-9]+/gi, '-').toLowerCase(),
+    row.figure,
+    `${row.ratio.toFixed(row.ratio < 0.1 ? 3 : 2)}×`,
+    `≤ ${row.target}×`,
+    row.ratio <= row.target,
+    row.detail,
+  );
+}
+
+function benchAdapter() {
+  log(`\n[5] the bash adapter: CPU per state call, through the co-process and per process, and a deploy replay`);
+  const baseline = nodeBaseline(runs);
+  log(`  node -e 0: ${(baseline * 1000).toFixed(0)} ms CPU (median of ${runs})`);
+  const context = { root, work, bin, rounds: runs, node: baseline, record: recordRatio };
+  adapterCallRows(context);
+  replayRow(context);
+}
+
+async function benchBig() {
+  log('\n[6] big files: 300 VMs + 20,000 inline events (2.7 MB v1)');
+  const dir = join(work, 'big');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'state'), { recursive: true });
+  const v1 = join(dir, 'big-v1.yaml');
+  writeFileSync(v1, await bigV1(root, { vms: 300, events: 20000 }));
+  const file = join(dir, 'state', 'deployment-state.yaml');
+  const dryTimes = [];
+  const dryMemory = [];
+  for (let i = 0; i < Math.max(3, runs >> 1); i++) {
+    copyFileSync(v1, file);
+    const started = process.hrtime.bigint();
+    const { mb, status } = peakRss([bin, 'migrate', '--dry-run', '--max-size', '64MiB', file]);
+    dryTimes.push(Number(process.hrtime.bigint() - started) / 1e6);
+    dryMemory.push(mb);
+    if (status !== 0) fail(`migrate --dry-run of the big file failed (exit ${status})`);
+  }
+  const dry = stats(dryTimes);
+  record('big-dry-run', 'migrate --dry-run with its diff, 300 VMs + 20,000 events', ms(dry.median), '< 2000 ms', dry.median < 2000, spread(dry));
+  const peak = Math.max(...dryMemory);
+  record('big-dry-run-memory', 'migrate --dry-run with its diff: peak RSS', `${peak.toFixed(0)} MB`, '< 300 MB', peak < 300, 'the diff is cut to a per-section summary past 2,000 changed lines');
+  const applyTimes = [];
+  for (let i = 0; i < Math.max(3, runs >> 1); i++) {
+    rmSync(join(dir, 'old_deployments'), { recursive: true, force: true });
+    copyFileSync(v1, file);
+    const result = timed(node, [bin, 'migrate', '--max-size', '64MiB', file]);
+    if (result.status !== 0) fail(`migrate of the big file failed: ${result.stderr.slice(0, 500)}`);
+    applyTimes.push(result.ms);
+  }
+  const apply = stats(applyTimes);
+  record('big-apply', 'migrate (apply), 300 VMs + 20,000 events', ms(apply.median), '< 1500 ms', apply.median < 1500, spread(apply));
+  const bigV2 = join(dir, 'big-v2.yaml');
+  copyFileSync(file, bigV2);
+  bigGetRow({ root, work, bin, bigV2, record: recordRatio });
+}
+
 // --- report ---------------------------------------------------------------------------------
 
 function machine() {
@@ -375,6 +436,8 @@ async function main() {
   if (only.has('validate')) await benchValidate();
   if (only.has('migrate')) await benchMigrate();
   if (only.has('memory')) await benchMemory();
+  if (only.has('adapter')) benchAdapter();
+  if (only.has('big')) await benchBig();
   const failed = results.filter((r) => !r.pass);
   process.stdout.write(`\n${markdown(info)}`);
   writeFileSync(join(work, 'results.json'), `${JSON.stringify({ info, runs, results }, null, 2)}\n`);

@@ -60,8 +60,8 @@ export interface AdapterServer {
 
 /** Options of {@link startAdapterServer}. */
 export interface ServerOptions extends CallOptions {
-  /** Called after each answered request (the co-process uses it to notice an idle shell). */
-  onRequest?: () => void;
+  /** Called after each answered request, with the function's name (the benchmark counts them). */
+  onRequest?: (name: string) => void;
 }
 
 /**
@@ -106,7 +106,7 @@ export async function startAdapterServer(options: ServerOptions = {}): Promise<A
           socket.once('close', () => resolve());
           socket.end(encodeRecords(result.records, result.code), () => resolve());
         });
-        options.onRequest?.();
+        options.onRequest?.(request.call.name);
       });
     });
   });

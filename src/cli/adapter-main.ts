@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { adapterCallCommand, serveCommand } from './adapter.js';
 
 /**
@@ -17,12 +18,27 @@ export async function adapterMain(argv: readonly string[]): Promise<number> {
       },
       parentPid: () => process.ppid,
       every: (ms, check) => setInterval(check, ms).unref(),
+      ...(process.env.K0RDENT_STATE_TRACE_CALLS
+        ? { onRequest: (name: string) => appendFileSync(process.env.K0RDENT_STATE_TRACE_CALLS ?? '', `${name}\n`) }
+        : {}),
     });
+    logCpu();
     // Connections a vanished shell left open must not keep the process alive.
     process.exit(code);
   }
-  return adapterCallCommand(argv.slice(1), {
+  const code = await adapterCallCommand(argv.slice(1), {
     stdout: (text) => process.stdout.write(text),
     cwd: process.cwd(),
   });
+  logCpu();
+  return code;
+}
+
+// For the benchmark: a process's own CPU time (the co-process and the one-shot calls are not
+// children any timer waits for).
+function logCpu(): void {
+  const log = process.env.K0RDENT_STATE_CPU_LOG;
+  if (!log) return;
+  const { user, system } = process.cpuUsage();
+  appendFileSync(log, `${process.pid} ${user + system}\n`);
 }

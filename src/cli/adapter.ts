@@ -12,6 +12,8 @@ export interface ServeProcess {
   parentPid(): number;
   /** Runs `check` every `ms` milliseconds without keeping the process alive. */
   every(ms: number, check: () => void): void;
+  /** Called with each answered function's name (K0RDENT_STATE_TRACE_CALLS, for the benchmark). */
+  onRequest?: (name: string) => void;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function adapterCallCommand(
  * the parent process changed. Resolves when it has stopped.
  */
 export async function serveCommand(process: ServeProcess): Promise<number> {
-  const server = await startAdapterServer();
+  const server = await startAdapterServer(process.onRequest ? { onRequest: process.onRequest } : {});
   const parent = process.parentPid();
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

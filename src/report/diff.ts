@@ -42,12 +42,91 @@ export function maskSecrets(text: string): string {
 }
 
 /**
+ * Most lines a diff may change and still be shown: past this, a line-by-line diff is too large to
+ * review (and costs time that grows with the product of the sizes), so a per-section summary
+ * stands in its place.
+ */
+export const MAX_DIFF_LINES = 2000;
+
+/**
  * A unified diff of two versions of a state file, with private keys masked on both sides
  * before diffing (so a key that did not change cannot show up through context lines either).
+ * When more than {@link MAX_DIFF_LINES} lines would change (a v1 file with thousands of inline
+ * events, which the migration moves and re-indents), the diff is replaced by a summary per
+ * top-level section that says so: the work stays linear in the size of the file.
  */
 export function secretSafeDiff(oldName: string, newName: string, oldText: string, newText: string): string {
   const normalize = (text: string) => maskSecrets(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n'));
-  return createTwoFilesPatch(oldName, newName, normalize(oldText), normalize(newText), undefined, undefined, {
+  const before = normalize(oldText);
+  const after = normalize(newText);
+  const changed = changedLineEstimate(before, after);
+  if (changed > MAX_DIFF_LINES) return diffSummary(oldName, newName, before, after, changed);
+  const patch = createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, {
     context: 3,
+    // The estimate is a lower bound of the edit length; moved blocks can make it larger.
+    maxEditLength: MAX_DIFF_LINES * 2,
   });
+  return patch ?? diffSummary(oldName, newName, before, after, changed);
+}
+
+// Lines only one side has (counted with multiplicity): a lower bound of what a diff changes, in
+// one pass over each text.
+function changedLineEstimate(before: string, after: string): number {
+  const counts = new Map<string, number>();
+  for (const line of before.split('\n')) counts.set(line, (counts.get(line) ?? 0) + 1);
+  let added = 0;
+  for (const line of after.split('\n')) {
+    const left = counts.get(line) ?? 0;
+    if (left > 0) counts.set(line, left - 1);
+    else added++;
+  }
+  let removed = 0;
+  for (const left of counts.values()) removed += left;
+  return added + removed;
+}
+
+// Top-level sections (a key at column 0 and the lines below it) with their texts.
+function sections(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of text.split('\n')) {
+    const key = /^([^\s#'"-][^:]*|"[^"]*"|'[^']*'):(?:\s|$)/.exec(line)?.[1];
+    if (key !== undefined) {
+      current = [];
+      out.set(key, current);
+    }
+    current?.push(line);
+  }
+  return out;
+}
+
+function diffSummary(oldName: string, newName: string, before: string, after: string, changed: number): string {
+  const a = sections(before);
+  const b = sections(after);
+  const names = [...a.keys(), ...[...b.keys()].filter((name) => !a.has(name))];
+  const count = (lines: string[] | undefined) => (lines === undefined ? 'none' : lines.length.toLocaleString('en-US'));
+  const rows = names.map((name) => {
+    const left = a.get(name);
+    const right = b.get(name);
+    const state =
+      left === undefined
+        ? 'added'
+        : right === undefined
+          ? 'removed'
+          : left.join('\n') === right.join('\n')
+            ? 'unchanged'
+            : 'changed';
+    return [name, `${count(left)} → ${count(right)}`, state];
+  });
+  const width = (index: number) => Math.max(...rows.map((row) => (row[index] ?? '').length), 0);
+  const lines = rows.map(
+    ([name = '', sizes = '', state = '']) => `  ${name.padEnd(width(0))}  ${sizes.padEnd(width(1))}  ${state}`,
+  );
+  return [
+    `--- ${oldName}`,
+    `+++ ${newName}`,
+    `The diff is not shown: about ${changed.toLocaleString('en-US')} lines differ, more than ${MAX_DIFF_LINES.toLocaleString('en-US')}, too many to review line by line. The report's changes above list every move; by top-level section (lines before → after):`,
+    ...lines,
+    '',
+  ].join('\n');
 }

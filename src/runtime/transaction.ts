@@ -6,11 +6,11 @@ import { type MigrateFileResult, migrateHeld } from '../migrate/apply.js';
 import { migrateParsed, needsMigration, serialize } from '../migrate/engine.js';
 import { formatUtc } from '../migrate/times.js';
 import { decodeStateBytes } from '../parse/decode.js';
-import { MAX_NESTING_DEPTH } from '../parse/depth.js';
-import { parseState } from '../parse/parse.js';
+import { excessiveNesting, MAX_NESTING_DEPTH } from '../parse/depth.js';
+import { MAX_ALIAS_COUNT, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
 import { dotted } from '../validate/schema.js';
-import { validateParsed } from '../validate/validate.js';
+import { validateData, validateParsed } from '../validate/validate.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { refuseBackupFile } from '../write/backup.js';
 import { acquireLock } from '../write/lock.js';
@@ -142,43 +142,57 @@ export async function updateState<T>(
       loaded = await load(target, name, maxBytes, undefined, true);
     }
     const { decoded, parsed } = loaded;
-    const before = loaded.serialized ?? serialize(parsed.doc, decoded);
+    const stamp = formatUtc(options.now);
+    const lastUpdated = parsed.doc.get('last_updated', true);
+    // The file as this tool would write it unchanged (known after a write: no serialising again).
+    const before = hooks.touch ? undefined : (loaded.serialized ?? serialize(parsed.doc, decoded));
     const { value, text } = tooDeepRefused(name, () => {
       const value = mutate({ doc: parsed.doc, state: parsed.data as unknown as DeploymentStateV2 });
+      parsed.doc.setIn(['last_updated'], stamp);
       const after = serialize(parsed.doc, decoded);
-      if (after === before && !hooks.touch) return { value, text: undefined };
-      parsed.doc.setIn(['last_updated'], formatUtc(options.now));
-      return { value, text: serialize(parsed.doc, decoded) };
+      // Unchanged but for the new last_updated: nothing to write.
+      if (before !== undefined && after === withLastUpdated(before, stamp)) return { value, text: undefined };
+      if (excessiveNesting(after.replace(/^\ufeff/, '')) >= 0) throw new RangeError('too deep');
+      return { value, text: after };
     });
     if (text === undefined) {
-      // Nothing changed: the Document is still the file's.
+      // Nothing changed: the Document is the file's again.
+      if (lastUpdated === undefined) parsed.doc.delete('last_updated');
+      else parsed.doc.set('last_updated', lastUpdated);
       options.cache?.set(target, { ...loaded, serialized: before });
       await hooks.afterWrite?.();
       return { value, written: false, migrated };
     }
-    const reparsed = tooDeepRefused(name, () => parseState(text.replace(/^\ufeff/, ''), name));
-    const check = validateParsed(reparsed, { version: 2 });
-    const error = check.problems.find((problem) => problem.severity === 'error');
-    if (error) {
-      // A problem the file already had is not the change's fault: say so, and what to do.
-      const already = validateParsed(parseState(decoded.text, name), { version: 2 }).problems.some(
-        (problem) =>
-          problem.severity === 'error' && problem.code === error.code && problem.pointer === error.pointer,
-      );
-      throw new RefusedError(
-        'update-invalid',
-        already
-          ? `refused: the file is already invalid at ${dotted(error.pointer)}: ${error.message}; fix it first (k0rdent-state validate ${name} lists every problem); the file is unchanged`
-          : `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${error.message}; the file is unchanged`,
-        name,
-      );
+    // The edited Document is checked as it will be written; only a refusal reads the new text
+    // again, to place the problem.
+    const data = parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
+    if (validateData(data, 2).some((problem) => problem.severity === 'error')) {
+      const reparsed = tooDeepRefused(name, () => parseState(text.replace(/^\ufeff/, ''), name));
+      const error = validateParsed(reparsed, { version: 2 }).problems.find((problem) => problem.severity === 'error');
+      if (error) {
+        // A problem the file already had is not the change's fault: say so, and what to do.
+        const already = validateParsed(parseState(decoded.text, name), { version: 2 }).problems.some(
+          (problem) =>
+            problem.severity === 'error' && problem.code === error.code && problem.pointer === error.pointer,
+        );
+        throw new RefusedError(
+          'update-invalid',
+          already
+            ? `refused: the file is already invalid at ${dotted(error.pointer)}: ${error.message}; fix it first (k0rdent-state validate ${name} lists every problem); the file is unchanged`
+            : `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${error.message}; the file is unchanged`,
+          name,
+        );
+      }
     }
     await hooks.beforeWrite?.();
     const mode = (await stat(target)).mode & 0o7777;
     await writeAtomic(target, text, mode);
+    // The edited Document is the new file's (its source positions are not: only messages use them,
+    // and those read the file again).
+    const written = text.replace(/^\ufeff/, '');
     options.cache?.set(target, {
-      decoded: { ...decoded, text: text.replace(/^\ufeff/, '') },
-      parsed: reparsed,
+      decoded: { ...decoded, text: written },
+      parsed: { ...parsed, text: written, data },
       serialized: text,
     });
     await hooks.afterWrite?.();
@@ -186,6 +200,11 @@ export async function updateState<T>(
   } finally {
     await lock.release();
   }
+}
+
+/** `text` with its top-level last_updated line set to `stamp`, as this tool writes it. */
+function withLastUpdated(text: string, stamp: string): string {
+  return text.replace(/^last_updated: .*$/m, `last_updated: "${stamp}"`);
 }
 
 // A value nested thousands of levels deep (a `--json` value, Terraform outputs) exhausts the
