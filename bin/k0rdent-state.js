@@ -3,7 +3,7 @@
 // before loading the YAML parser, the validator or yargs.
 import { fastAuto } from '../dist/src/cli/fast-auto.js';
 
-const quick = fastAuto(process.argv.slice(2), process.cwd());
+const quick = fastAuto(process.argv.slice(2), process.cwd(), process.env);
 if (quick !== undefined) {
   process.exitCode = quick;
 } else {

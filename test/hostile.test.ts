@@ -442,9 +442,17 @@ describe('hostile values given on the command line or standard input', () => {
     return result;
   }
 
-  it('runtime set with a --json value nested 60,000 levels deep (what fits in one argument): exit 1', async () => {
+  it('runtime set with a --value-json value nested 60,000 levels deep (what fits in one argument): exit 1', async () => {
     const value = `${'['.repeat(60_000)}${']'.repeat(60_000)}`;
-    const result = await onV2File(['runtime', 'set', 'artifacts.deep', value, '--json', '--file', STATE]);
+    const result = await onV2File([
+      'runtime',
+      'set',
+      'artifacts.deep',
+      value,
+      '--value-json',
+      '--file',
+      STATE,
+    ]);
     expect({ code: result.code, out: result.out, err: result.err }).toEqual({
       code: 1,
       out: '',
@@ -452,9 +460,17 @@ describe('hostile values given on the command line or standard input', () => {
     });
   });
 
-  it('runtime set with a --json value just over the limit: the same refusal, not an error about the file', async () => {
+  it('runtime set with a --value-json value just over the limit: the same refusal, not an error about the file', async () => {
     const value = `${'['.repeat(130)}${']'.repeat(130)}`;
-    const result = await onV2File(['runtime', 'set', 'artifacts.deep', value, '--json', '--file', STATE]);
+    const result = await onV2File([
+      'runtime',
+      'set',
+      'artifacts.deep',
+      value,
+      '--value-json',
+      '--file',
+      STATE,
+    ]);
     expect({ code: result.code, err: result.err }).toEqual({ code: 1, err: REFUSED });
   });
 
