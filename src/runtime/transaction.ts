@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { Document } from 'yaml';
-import { ExitCode, ReadError, StateError } from '../errors.js';
+import { ReadError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
-import { type MigrateFileResult, migrateHeld } from '../migrate/apply.js';
-import { migrateParsed, serialize } from '../migrate/engine.js';
+import type { MigrateFileResult } from '../migrate/apply.js';
+import { serialize } from '../migrate/serialize.js';
 import { formatUtc } from '../migrate/times.js';
 import { type DecodedText, decodeStateBytes } from '../parse/decode.js';
 import { MAX_NESTING_DEPTH } from '../parse/depth.js';
@@ -14,13 +14,11 @@ import { validateParsed } from '../validate/validate.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { refuseBackupFile } from '../write/backup.js';
 import { acquireLock } from '../write/lock.js';
+import { RefusedError } from './refused.js';
 
-/** An operation was refused: the file is left as it was (exit 1). */
-export class RefusedError extends StateError {
-  constructor(code: string, message: string, file?: string) {
-    super(code, message, { exitCode: ExitCode.invalid, file });
-  }
-}
+// The migration (engine, v1 schema and validator, report, diff) is loaded only for a v1 file: a
+// command on a v2 file does not pay for it.
+export { RefusedError } from './refused.js';
 
 /** Options shared by reads and updates of a state file. */
 export interface StateFileOptions {
@@ -75,6 +73,7 @@ export async function readState(file: string, options: StateFileOptions): Promis
   const name = options.displayName ?? file;
   const { decoded, parsed } = await load(file, name, options.maxBytes ?? DEFAULT_MAX_BYTES);
   if (detectVersion(parsed) === 1) {
+    const { migrateParsed } = await import('../migrate/engine.js');
     const result = migrateParsed(parsed, decoded, { now: options.now });
     const migrated = parseState(result.text.replace(/^\ufeff/, ''), name);
     return { doc: migrated.doc, state: migrated.data as unknown as DeploymentStateV2 };
@@ -109,6 +108,7 @@ export async function updateState<T>(
     let migrated: MigrateFileResult | undefined;
     let { decoded, parsed } = await load(target, name, maxBytes);
     if (detectVersion(parsed) === 1) {
+      const { migrateHeld } = await import('../migrate/apply.js');
       migrated = await migrateHeld(
         file,
         name,

@@ -6,7 +6,7 @@ import {
   isSecretPath,
   parseDuration,
   redactSecrets,
-} from '../../runtime/values.js';
+} from '../../runtime/lookup.js';
 import { FORMAT_OPTION, flag, positional, STATE_OPTIONS, stringOption, wantsJson } from '../common.js';
 import type { CommandSpec } from '../framework/types.js';
 import { readData, withStateFile } from '../state.js';
