@@ -21,15 +21,20 @@ import { build } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'cli');
 
-/** The commands whose code goes into the cache (each on a fresh copy of a fixture). */
+/**
+ * The commands whose code goes into the cache, each on a fresh copy of a fixture: what the
+ * deployer calls most, and `validate` (pre-commit hooks and CI check many files in one call).
+ */
 export const TRAINING = [
-  ['get', 'location', '--max-age', '1000d'],
-  ['get', 'wireguard_config.vpn_connected'],
-  ['runtime', 'set', 'wireguard_config.vpn_connected', 'true'],
-  ['phase', 'set', 'install_k0s', 'completed'],
-  ['phase', 'status', 'install_k0s'],
-  ['phase', 'needs-run', 'install_k0s'],
-  ['vm', 'info', 'k0rdent-g9s4h2lm-controller', 'public_ip', '--max-age', '1000d'],
+  ['v2/several-runs.yaml', 'get', 'location', '--max-age', '1000d'],
+  ['v2/several-runs.yaml', 'get', 'wireguard_config.vpn_connected'],
+  ['v2/several-runs.yaml', 'runtime', 'set', 'wireguard_config.vpn_connected', 'true'],
+  ['v2/several-runs.yaml', 'phase', 'set', 'install_k0s', 'completed'],
+  ['v2/several-runs.yaml', 'phase', 'status', 'install_k0s'],
+  ['v2/several-runs.yaml', 'phase', 'needs-run', 'install_k0s'],
+  ['v2/several-runs.yaml', 'vm', 'info', 'k0rdent-g9s4h2lm-controller', 'public_ip', '--max-age', '1000d'],
+  ['v1/e5-deployer.yaml', 'validate'],
+  ['v2/several-runs.yaml', 'validate'],
 ];
 
 /**
@@ -79,9 +84,9 @@ async function train() {
   const { cli, script } = loadCli({ cache: false });
   const work = mkdtempSync(join(tmpdir(), 'k0rdent-state-train-'));
   try {
-    for (const argv of TRAINING) {
+    for (const [fixture, ...argv] of TRAINING) {
       const file = join(work, 'state.yaml');
-      copyFileSync(join(root, 'fixtures', 'v2', 'several-runs.yaml'), file);
+      copyFileSync(join(root, 'fixtures', fixture), file);
       const io = cli.memoryIO({ cwd: work, env: { K0RDENT_STATE_NOW: '2026-01-01T00:00:00Z' } });
       const code = await cli.run([...argv, '--file', file], io);
       if (code > 1) throw new Error(`training run ${argv.join(' ')} exited ${code}: ${io.err}`);
