@@ -1,13 +1,10 @@
-import { formatStateError, StateError } from '../errors.js';
-import { fastValidateOptions } from './fast-validate.js';
 import type { CliIO } from './io.js';
 import { handleProcessWarnings } from './warnings.js';
 
 /**
  * Entry point of the `k0rdent-state` binary: runs the CLI over the real process. Unexpected
  * errors (bugs, not bad input) print one line and a hint to report them, never a stack trace
- * unless K0RDENT_STATE_DEBUG is set. Process warnings become one line of ours. The commands are
- * loaded only when needed: `validate FILE...` into a pipe (pre-commit, CI) runs without them.
+ * unless K0RDENT_STATE_DEBUG is set. Process warnings become one line of ours.
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
   const debug = Boolean(process.env.K0RDENT_STATE_DEBUG);
@@ -35,21 +32,6 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     },
   };
   try {
-    const validate = fastValidateOptions(argv, {
-      stdout: process.stdout.isTTY === true,
-      stderr: process.stderr.isTTY === true,
-    });
-    if (validate) {
-      const { validateCommand } = await import('./validate.js');
-      try {
-        return await validateCommand(validate, io);
-      } catch (error) {
-        // As run() reports it.
-        if (!(error instanceof StateError)) throw error;
-        io.stderr(`${formatStateError(error)}\n`);
-        return error.exitCode;
-      }
-    }
     const { run } = await import('./run.js');
     return await run(argv, io);
   } catch (error) {
