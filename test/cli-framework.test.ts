@@ -241,6 +241,14 @@ describe('help', () => {
     }
   });
 
+  it('COLUMNS sets the width when standard output has none (a pipe)', async () => {
+    const io = memoryIO({ cwd: repoRoot, env: { COLUMNS: '50' } });
+    expect(await run(['phase', 'set', '--help'], io)).toBe(0);
+    const long = lines(io.out).filter((l) => l.length > 50 && !l.trimStart().startsWith('k0rdent-state '));
+    expect(long.filter((l) => l.trim().includes(' ') && !l.startsWith('Usage: '))).toEqual([]);
+    expect(io.out).toContain('  NAME     phase name, e.g. install_k0s');
+  });
+
   it('COMMAND ACTION --help shows that action; --help anywhere wins over other problems', async () => {
     const io = memoryIO({ cwd: repoRoot, columns: 100 });
     expect(await run(['phase', 'set', '--help'], io)).toBe(0);

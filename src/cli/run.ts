@@ -22,7 +22,8 @@ export const DESCRIPTION = 'Owns the k0rdent deployer state file (state/deployme
  * returns the exit code. Everything it prints goes through `io`; it never exits the process.
  */
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
-  const width = helpWidth(io.columns);
+  // A pipe has no columns: COLUMNS, when set, still says how wide the reader's terminal is.
+  const width = helpWidth(io.columns ?? (Number(io.env.COLUMNS) || undefined));
   let name = '';
   let verbose = false;
   let started = 0;

@@ -19,7 +19,7 @@ export const command: CommandSpec = {
   actions: [
     {
       name: 'applicable',
-      summary: "exit 0 when the phase applies under the run's flags, 1 when not",
+      summary: "Exit 0 when the phase applies under the run's flags, 1 when not",
       positionals: [NAME],
       examples: [['phase applicable install_kof_mothership', 'exit 0 when it applies, 1 when not']],
       handler: (args, io) =>
@@ -31,7 +31,7 @@ export const command: CommandSpec = {
     },
     {
       name: 'status',
-      summary: 'print pending, in_progress, completed, skipped or not_applicable',
+      summary: 'Print pending, in_progress, completed, skipped or not_applicable',
       positionals: [NAME],
       examples: [['phase status install_k0s', 'e.g. completed']],
       handler: (args, io) =>
@@ -44,7 +44,7 @@ export const command: CommandSpec = {
     },
     {
       name: 'needs-run',
-      summary: 'exit 0 when the phase applies and is neither completed nor skipped, 1 otherwise',
+      summary: 'Exit 0 when the phase applies and is neither completed nor skipped, 1 otherwise',
       positionals: [NAME],
       examples: [['phase needs-run install_k0s', 'exit 0 when it still has to run']],
       handler: (args, io) =>
@@ -56,7 +56,7 @@ export const command: CommandSpec = {
     },
     {
       name: 'set',
-      summary: "set the phase's status in the current run",
+      summary: "Set the phase's status in the current run",
       positionals: [
         NAME,
         {
@@ -94,7 +94,7 @@ export const command: CommandSpec = {
     },
     {
       name: 'reset-from',
-      summary: 'set this phase and every later one back to pending',
+      summary: 'Set this phase and every later one back to pending',
       positionals: [NAME],
       examples: [['phase reset-from install_k0s', 'redo install_k0s and everything after it']],
       handler: (args, io) =>

@@ -1,7 +1,7 @@
 // Help text made from the command definitions, wrapped to the terminal's width. An example's
 // command line is never broken: when it and its description do not fit on one line, the
 // description goes on the lines below it.
-import { GLOBAL_OPTIONS, optionsOf, PROGRAM, positionalUsage } from './parse.js';
+import { GLOBAL_OPTIONS, PROGRAM, positionalUsage } from './parse.js';
 import type { ActionSpec, CommandSpec, Example, OptionSpec, PositionalSpec } from './types.js';
 
 /** Widest help text, even on a wider terminal (longer lines are hard to read). */
@@ -36,22 +36,22 @@ export function wrap(text: string, width: number): string[] {
 function columns(rows: readonly (readonly [string, string])[], width: number): string[] {
   // The description column keeps at least MIN_DESCRIPTION characters; a term wider than the
   // first column has its description on the lines below it.
-  const termWidth = Math.min(
-    MAX_TERM,
-    width - 5 - MIN_DESCRIPTION,
-    Math.max(0, ...rows.map(([t]) => t.length)),
-  );
-  const stacked = termWidth < 8;
-  const start = stacked ? 6 : 2 + termWidth + 3;
+  const room = width - 5 - MIN_DESCRIPTION;
+  const termWidth = Math.min(MAX_TERM, room, Math.max(0, ...rows.map(([t]) => t.length)));
+  // On a very narrow terminal every description goes below its term.
+  const stacked = room < 8;
+  const start = 2 + termWidth + 3;
   const out: string[] = [];
   for (const [term, description] of rows) {
     const wrapped = wrap(description, width - start);
-    if (!stacked && term.length <= termWidth) {
-      out.push(`  ${term.padEnd(termWidth)}   ${wrapped[0]}`.trimEnd());
-    } else {
+    // A word longer than the column (a long list of values) goes below the term, as on a narrow
+    // terminal.
+    if (stacked || term.length > termWidth || wrapped.some((line) => line.length > width - start)) {
       out.push(`  ${term}`);
-      out.push(`${' '.repeat(start)}${wrapped[0]}`);
+      for (const line of wrap(description, width - 6)) out.push(`      ${line}`);
+      continue;
     }
+    out.push(`  ${term.padEnd(termWidth)}   ${wrapped[0]}`.trimEnd());
     for (const line of wrapped.slice(1)) out.push(`${' '.repeat(start)}${line}`);
   }
   return out;
@@ -168,20 +168,4 @@ export function commandHelp(command: CommandSpec, action: ActionSpec | undefined
       : (command.examples ?? []);
   out.push('Examples:', ...examples(list, width));
   return `${out.join('\n')}\n`;
-}
-
-/** Every option name of a command and its actions (for tests and completion). */
-export function allOptionNames(command: CommandSpec): string[] {
-  const names = new Set<string>();
-  const add = (options: Record<string, OptionSpec>) => {
-    for (const [name, spec] of Object.entries(options)) {
-      if (spec.hidden) continue;
-      names.add(`--${name}`);
-      if (spec.negatable) names.add(`--no-${name}`);
-      if (spec.short) names.add(`-${spec.short}`);
-    }
-  };
-  if (command.actions) for (const action of command.actions) add(optionsOf(command, action));
-  else add(optionsOf(command));
-  return [...names];
 }
