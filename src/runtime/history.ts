@@ -13,7 +13,7 @@ import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2, Run } from '../generated/deployment-state.v2.js';
 import { applicablePhases, isPhaseApplicable, isPhaseName, PHASES } from '../phases.js';
 
-/** One row of the `history` table, also the element of `history --json`. */
+/** One row of the `history` table, also the element of `history --format json`. */
 export interface HistoryRow {
   /** The run's id. */
   run_id: string;
