@@ -4,13 +4,29 @@
 // nothing-to-do case is decided before anything else is loaded. Everything else runs the CLI
 // bundled into one file by `npm run build` (scripts/bundle.mjs), loaded with its V8 code cache
 // (bin/load.js): a cold call costs little more than Node's own start.
-const { fastAuto } = require('../dist/cli/fast-auto.cjs');
+let fastAuto;
+try {
+  ({ fastAuto } = require('../dist/cli/fast-auto.cjs'));
+} catch (error) {
+  if (error.code !== 'MODULE_NOT_FOUND' && error.code !== 'ENOENT') throw error;
+  process.stderr.write('k0rdent-state: dist/cli/ is missing: build the package first (npm run build)\n');
+  process.exit(70);
+}
 
 const quick = fastAuto(process.argv.slice(2), process.cwd(), process.env);
 if (quick !== undefined) {
   process.exitCode = quick;
 } else {
-  const { cli } = require('./load.js').loadCli();
+  let cli;
+  try {
+    ({ cli } = require('./load.js').loadCli());
+  } catch (error) {
+    if (error.code !== 'ENOENT' || !String(error.path).endsWith('k0rdent-state.cjs')) throw error;
+    process.stderr.write(
+      'k0rdent-state: dist/cli/k0rdent-state.cjs is missing: build the package first (npm run build)\n',
+    );
+    process.exit(70);
+  }
   cli.main().then((code) => {
     process.exitCode = code;
   });
