@@ -145,6 +145,35 @@ describe('one flag style', () => {
     ).toBe(0);
   });
 
+  it('the installed migrate --auto (its fast path too) finds the file by -f, --file= or DEPLOYMENT_STATE_FILE', async () => {
+    const w = await setup('v1/e5-deployer.yaml');
+    const { mkdir, rename } = await import('node:fs/promises');
+    await mkdir(join(w.dir, 'elsewhere'));
+    const moved = join(w.dir, 'elsewhere', 'state.yaml');
+    await rename(w.file, moved);
+    const auto = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, [BIN, 'migrate', '--auto', ...args], {
+        cwd: w.dir,
+        encoding: 'utf8',
+        env: { ...process.env, K0RDENT_STATE_NOW: NOW, ...env },
+      });
+    // v1 named by the variable: migrated (one line); then v2: the fast path, silent.
+    const first = auto([], { DEPLOYMENT_STATE_FILE: 'elsewhere/state.yaml' });
+    expect(first.status).toBe(0);
+    expect(first.stderr).toMatch(
+      /^k0rdent-state: migrated elsewhere\/state\.yaml from v1 to v2; original saved in /,
+    );
+    expect(await readFile(moved, 'utf8')).toContain('schema_version: 2');
+    for (const args of [['-f', 'elsewhere/state.yaml'], ['--file=elsewhere/state.yaml'], []]) {
+      const again = auto(args, { DEPLOYMENT_STATE_FILE: 'elsewhere/state.yaml' });
+      expect({ status: again.status, out: again.stdout, err: again.stderr }, args.join(' ')).toEqual({
+        status: 0,
+        out: '',
+        err: '',
+      });
+    }
+  });
+
   it('get --format json prints the value as JSON: text quoted, maps and lists as JSON', async () => {
     await setup();
     expect((await k(['get', 'location', '--format', 'json', '--max-age', '1000d'])).out).toBe('"eastus"\n');
