@@ -68,7 +68,7 @@ export const command: CommandSpec = {
       value: 'FORMAT',
       choices: ['text', 'json', 'markdown', ...CI_FORMATS],
       default: 'text',
-      describe: 'report format; with --check also github, sarif, junit (for CI)',
+      describe: 'report format; github, sarif and junit go with --check (for CI)',
     },
     diff: {
       type: 'boolean',

@@ -26,7 +26,7 @@ export const command: CommandSpec = {
     },
   ],
   options: {
-    file: { ...FILE_OPTION.file, multiple: true, describe: 'a state file to check (the same as FILES)' },
+    file: { ...FILE_OPTION.file, multiple: true, describe: 'a state file to check, as FILES' },
     schema: {
       type: 'string',
       value: 'VERSION',
@@ -43,7 +43,7 @@ export const command: CommandSpec = {
       value: 'FORMAT',
       choices: ['text', 'json', ...CI_FORMATS],
       default: 'text',
-      describe: 'output format: text, json, or for CI github (annotations), sarif (code scanning), junit',
+      describe: 'output format; for CI: github (annotations), sarif (code scanning), junit',
     },
     ...MAX_SIZE_OPTION,
   },

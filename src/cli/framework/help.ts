@@ -85,7 +85,7 @@ function optionDescription(spec: OptionSpec): string {
   const notes: string[] = [];
   if (spec.choices) notes.push(spec.choices.join(', '));
   if (typeof spec.default === 'string' && spec.default !== '') notes.push(`default: ${spec.default}`);
-  if (spec.multiple) notes.push('may be repeated');
+  if (spec.multiple) notes.push('repeatable');
   return notes.length === 0 ? spec.describe : `${spec.describe} (${notes.join('; ')})`;
 }
 
