@@ -21,7 +21,12 @@ function cpuOf(command, args, options) {
   if (result.error) throw result.error;
   const last = result.stderr.trim().split('\n').at(-1) ?? '';
   const [user, system] = last.split(' ').map(Number);
-  return { cpu: (user ?? 0) + (system ?? 0), status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return {
+    cpu: (user ?? 0) + (system ?? 0),
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
 }
 
 /** CPU seconds the co-processes of a run reported (and forgets them). */
@@ -88,7 +93,10 @@ function perCall(root, work, bin, fixture, call, server, calls) {
   const cost = (n) => {
     const { cwd, env } = prepareFolder(root, dir, bin, fixture);
     const script = `set -euo pipefail\nsource "$ADAPTER"\nfor ((i = 0; i < ${n}; i++)); do ${call}; done\n`;
-    const result = cpuOf('bash', ['-c', script], { cwd, env: { ...env, K0RDENT_STATE_SERVER: server ? '1' : '0' } });
+    const result = cpuOf('bash', ['-c', script], {
+      cwd,
+      env: { ...env, K0RDENT_STATE_SERVER: server ? '1' : '0' },
+    });
     if (result.status !== 0) throw new Error(`adapter bench failed: ${result.stderr}`);
     return result.cpu + serverCpu(env.K0RDENT_STATE_CPU_LOG);
   };
@@ -99,7 +107,11 @@ function perCall(root, work, bin, fixture, call, server, calls) {
 export function adapterCallRows({ root, work, bin, rounds, node, record }) {
   const fixture = join(root, 'fixtures/v2/several-runs.yaml');
   for (const [name, call] of Object.entries(CALLS)) {
-    const co = median(Array.from({ length: Math.max(3, rounds >> 1) }, () => perCall(root, work, bin, fixture, call, true, 100)));
+    const co = median(
+      Array.from({ length: Math.max(3, rounds >> 1) }, () =>
+        perCall(root, work, bin, fixture, call, true, 100),
+      ),
+    );
     record({
       figure: `adapter co-process: ${name} / node -e 0 (CPU)`,
       ratio: co / node,
@@ -190,7 +202,8 @@ export function replayRow({ root, work, bin, node, record }) {
     if (result.status !== 0) throw new Error(`the replay failed: ${result.stderr}`);
     values.push(result.cpu + serverCpu(env.K0RDENT_STATE_CPU_LOG));
     if (round === 0) {
-      for (const name of readFileSync(calls, 'utf8').trim().split('\n')) counts.set(name, (counts.get(name) ?? 0) + 1);
+      for (const name of readFileSync(calls, 'utf8').trim().split('\n'))
+        counts.set(name, (counts.get(name) ?? 0) + 1);
       total = [...counts.values()].reduce((a, b) => a + b, 0);
     }
   }
@@ -201,7 +214,7 @@ export function replayRow({ root, work, bin, node, record }) {
     figure: 'deploy replay, state calls end to end / the same calls with yq (CPU)',
     ratio: cpu / yq,
     target: 1,
-    detail: `${total} state calls in ${(cpu).toFixed(2)} s CPU (${((cpu / total) * 1000).toFixed(1)} ms a call, ${((cpu / total) / node).toFixed(3)}× node -e 0, co-processes and start-ups included); the deployer's functions spawn ${yqOps} yq processes for them ≈ ${yq.toFixed(2)} s`,
+    detail: `${total} state calls in ${(cpu).toFixed(2)} s CPU (${((cpu / total) * 1000).toFixed(1)} ms a call, ${(cpu / total / node).toFixed(3)}× node -e 0, co-processes and start-ups included); the deployer's functions spawn ${yqOps} yq processes for them ≈ ${yq.toFixed(2)} s`,
   });
   record({
     figure: 'deploy replay: CPU per state call / node -e 0',

@@ -3,7 +3,7 @@
 // target against its baseline as child processes, alternating A B A B…, and prints every figure
 // with its median, spread, ratio and PASS/FAIL. Exit code 1 when a target fails.
 //
-//   node bench/run.mjs [--runs N] [--only auto,validate,migrate,memory,adapter,big] [--write] [--build]
+//   node bench/run.mjs [--runs N] [--only auto,validate,migrate,memory,cold,adapter,big] [--write] [--build]
 //
 // --runs N   rounds per target (default 11; at least 7 is sensible). The 8x migration runs
 //            at most ceil(N / 2) + 1 times, as it takes seconds.
@@ -38,6 +38,7 @@ const TARGETS = {
   migrateMs: 2000, // migrate a v1 file with 300 VMs and 20,000 events
   doubling: 2.3, // cost of doubling the migration input
   memoryMB: 200, // peak RSS of validating 1,000 files
+  coldRatio: 1.5, // CPU of one cold get / runtime set / phase set vs node -e 0 (issue 11 item 2)
 };
 
 function option(name, fallback) {
@@ -45,7 +46,7 @@ function option(name, fallback) {
   return index >= 0 ? process.argv[index + 1] : fallback;
 }
 const runs = Math.max(3, Number(option('--runs', '11')));
-const only = new Set((option('--only', 'auto,validate,migrate,memory,adapter,big') ?? '').split(','));
+const only = new Set((option('--only', 'auto,validate,migrate,memory,cold,adapter,big') ?? '').split(','));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 // --- building -------------------------------------------------------------------------------
@@ -61,11 +62,12 @@ function newestSource(dir) {
 }
 
 function ensureBuilt() {
-  const marker = join(root, 'dist', 'src', 'cli', 'main.js');
+  // The bin runs the bundle (dist/cli/), made after tsc by the same build.
+  const marker = join(root, 'dist', 'cli', 'k0rdent-state.cjs');
   const sources = Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'migrations')));
   if (process.argv.includes('--build') || !existsSync(marker) || statSync(marker).mtimeMs < sources) {
-    log('building dist/ (npx tsc -p tsconfig.build.json) ...');
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    log('building dist/ (npm run build: tsc, then the bundle and its code cache) ...');
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   }
 }
 
@@ -327,6 +329,69 @@ async function benchMigrate() {
   }
 }
 
+// --- cold CLI calls (issue 11 item 2) ---------------------------------------------------------
+// One `k0rdent-state get|runtime set|phase set` from a plain shell, against `node -e 0`, in CPU
+// time (user + system, which is what a script's many calls add up to; wall time hides the
+// parallel GC threads). The CPU is taken inside each child at exit (process.cpuUsage() from a
+// --require hook, loaded into `node -e 0` too), so the hook's own cost is on both sides.
+
+/** CPU milliseconds (user + system) of one node child, and its exit code and output. */
+function cpuOf(args) {
+  const hook = join(work, 'cpu-usage.cjs');
+  const out = join(work, 'cpu-usage.txt');
+  if (!existsSync(hook)) {
+    writeFileSync(
+      hook,
+      "process.on('exit', () => { const u = process.cpuUsage(); require('node:fs').writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });\n",
+    );
+  }
+  rmSync(out, { force: true });
+  const result = timed(node, ['--require', hook, ...args], { env: { BENCH_CPU_FILE: out } });
+  return { ms: Number(readFileSync(out, 'utf8')), status: result.status, stderr: result.stderr };
+}
+
+function coldRow(id, label, file, argsOf) {
+  let round = 0;
+  const call = () => {
+    const args = argsOf(round++);
+    const result = cpuOf([bin, ...args, '--file', file]);
+    if (result.status !== 0) fail(`${label} exited ${result.status}: ${result.stderr}`);
+    return result.ms;
+  };
+  const t = alternate(runs, () => cpuOf(['-e', '0']).ms, call);
+  const ratio = t.b.median / t.a.median;
+  record(
+    id,
+    `${label} (cold, CPU) / \`node -e 0\``,
+    `${ratio.toFixed(2)}× (${ms(t.b.median)} / ${ms(t.a.median)})`,
+    `≤ ${TARGETS.coldRatio}×`,
+    ratio <= TARGETS.coldRatio,
+    `node -e 0 ${spread(t.a)}; ${label} ${spread(t.b)}`,
+  );
+}
+
+function benchCold() {
+  log(`\n[5] one cold CLI call on a v2 file vs node -e 0, CPU time (${runs} rounds, A B A B ...)`);
+  const dir = join(work, 'cold', 'state');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'deployment-state.yaml');
+  copyFileSync(join(root, 'fixtures', 'v2', 'several-runs.yaml'), file);
+  // Each write changes the file (values alternate), so every call takes the whole write path.
+  coldRow('cold-get', '`get`', file, () => ['get', 'location', '--max-age', '100000d']);
+  coldRow('cold-runtime-set', '`runtime set`', file, (i) => [
+    'runtime',
+    'set',
+    'wireguard_config.vpn_connected',
+    i % 2 === 0 ? 'false' : 'true',
+  ]);
+  coldRow('cold-phase-set', '`phase set`', file, (i) => [
+    'phase',
+    'set',
+    'install_k0s',
+    i % 2 === 0 ? 'in_progress' : 'completed',
+  ]);
+}
+
 // --- the bash adapter and big files (issue 11) ------------------------------------------------
 
 /** A row of bench/adapter.mjs: a CPU ratio against its goal. */
@@ -342,7 +407,9 @@ function recordRatio(row) {
 }
 
 function benchAdapter() {
-  log(`\n[5] the bash adapter: CPU per state call, through the co-process and per process, and a deploy replay`);
+  log(
+    `\n[6] the bash adapter: CPU per state call, through the co-process and per process, and a deploy replay`,
+  );
   const baseline = nodeBaseline(runs);
   log(`  node -e 0: ${(baseline * 1000).toFixed(0)} ms CPU (median of ${runs})`);
   const context = { root, work, bin, rounds: runs, node: baseline, record: recordRatio };
@@ -351,7 +418,7 @@ function benchAdapter() {
 }
 
 async function benchBig() {
-  log('\n[6] big files: 300 VMs + 20,000 inline events (2.7 MB v1)');
+  log('\n[7] big files: 300 VMs + 20,000 inline events (2.7 MB v1)');
   const dir = join(work, 'big');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'state'), { recursive: true });
@@ -369,9 +436,23 @@ async function benchBig() {
     if (status !== 0) fail(`migrate --dry-run of the big file failed (exit ${status})`);
   }
   const dry = stats(dryTimes);
-  record('big-dry-run', 'migrate --dry-run with its diff, 300 VMs + 20,000 events', ms(dry.median), '< 2000 ms', dry.median < 2000, spread(dry));
+  record(
+    'big-dry-run',
+    'migrate --dry-run with its diff, 300 VMs + 20,000 events',
+    ms(dry.median),
+    '< 2000 ms',
+    dry.median < 2000,
+    spread(dry),
+  );
   const peak = Math.max(...dryMemory);
-  record('big-dry-run-memory', 'migrate --dry-run with its diff: peak RSS', `${peak.toFixed(0)} MB`, '< 300 MB', peak < 300, 'the diff is cut to a per-section summary past 2,000 changed lines');
+  record(
+    'big-dry-run-memory',
+    'migrate --dry-run with its diff: peak RSS',
+    `${peak.toFixed(0)} MB`,
+    '< 300 MB',
+    peak < 300,
+    'the diff is cut to a per-section summary past 2,000 changed lines',
+  );
   const applyTimes = [];
   for (let i = 0; i < Math.max(3, runs >> 1); i++) {
     rmSync(join(dir, 'old_deployments'), { recursive: true, force: true });
@@ -381,7 +462,14 @@ async function benchBig() {
     applyTimes.push(result.ms);
   }
   const apply = stats(applyTimes);
-  record('big-apply', 'migrate (apply), 300 VMs + 20,000 events', ms(apply.median), '< 1500 ms', apply.median < 1500, spread(apply));
+  record(
+    'big-apply',
+    'migrate (apply), 300 VMs + 20,000 events',
+    ms(apply.median),
+    '< 1500 ms',
+    apply.median < 1500,
+    spread(apply),
+  );
   const bigV2 = join(dir, 'big-v2.yaml');
   copyFileSync(file, bigV2);
   bigGetRow({ root, work, bin, bigV2, record: recordRatio });
@@ -413,7 +501,8 @@ function markdown(info) {
     '# Benchmark results',
     '',
     'Written by `npm run bench -- --write` (bench/run.mjs); see that file for what each figure',
-    'measures. Every figure is the median of child-process wall times, A and B alternated.',
+    'measures. Every figure is the median of child-process wall times (the cold-call rows: CPU',
+    'time, user + system), A and B alternated.',
     '',
     `- Date: ${info.date}`,
     `- Machine: ${info.nproc} CPUs (nproc), ${info.cpu}`,
@@ -436,6 +525,7 @@ async function main() {
   if (only.has('validate')) await benchValidate();
   if (only.has('migrate')) await benchMigrate();
   if (only.has('memory')) await benchMemory();
+  if (only.has('cold')) benchCold();
   if (only.has('adapter')) benchAdapter();
   if (only.has('big')) await benchBig();
   const failed = results.filter((r) => !r.pass);

@@ -1,19 +1,37 @@
 #!/usr/bin/env node
-// `migrate --auto` runs at the start of every deployer script: decide the nothing-to-do case
-// before loading the YAML parser, the validator or yargs.
-import { fastAuto } from '../dist/src/cli/fast-auto.js';
+'use strict';
+// The k0rdent-state command. `migrate --auto` runs at the start of every deployer script: its
+// nothing-to-do case is decided before anything else is loaded. Everything else runs the CLI
+// bundled into one file by `npm run build` (scripts/bundle.mjs), loaded with its V8 code cache
+// (bin/load.js): a cold call costs little more than Node's own start.
+let fastAuto;
+try {
+  ({ fastAuto } = require('../dist/cli/fast-auto.cjs'));
+} catch (error) {
+  if (error.code !== 'MODULE_NOT_FOUND' && error.code !== 'ENOENT') throw error;
+  process.stderr.write('k0rdent-state: dist/cli/ is missing: build the package first (npm run build)\n');
+  process.exit(70);
+}
 
 const argv = process.argv.slice(2);
-if (argv[0] === '__adapter-call' || argv[0] === '__serve') {
-  // The bash adapter's own entry (shell/state-management.sh): no command line parser.
-  const { adapterMain } = await import('../dist/src/cli/adapter-main.js');
-  process.exitCode = await adapterMain(argv);
+// The bash adapter's own entries (shell/state-management.sh): its co-process and its one call per
+// process; neither goes through the command line parser.
+const adapter = argv[0] === '__serve' || argv[0] === '__adapter-call';
+const quick = adapter ? undefined : fastAuto(argv, process.cwd(), process.env);
+if (quick !== undefined) {
+  process.exitCode = quick;
 } else {
-  const quick = fastAuto(argv, process.cwd());
-  if (quick !== undefined) {
-    process.exitCode = quick;
-  } else {
-    const { main } = await import('../dist/src/cli/main.js');
-    process.exitCode = await main();
+  let cli;
+  try {
+    ({ cli } = require('./load.js').loadCli());
+  } catch (error) {
+    if (error.code !== 'ENOENT' || !String(error.path).endsWith('k0rdent-state.cjs')) throw error;
+    process.stderr.write(
+      'k0rdent-state: dist/cli/k0rdent-state.cjs is missing: build the package first (npm run build)\n',
+    );
+    process.exit(70);
   }
+  (adapter ? cli.adapterMain(argv) : cli.main()).then((code) => {
+    process.exitCode = code;
+  });
 }

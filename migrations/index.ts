@@ -1,3 +1,4 @@
+import { needsFold } from '../src/migrate/needs.js';
 import type { MigrationChain, RepairChain } from '../src/migrate/types.js';
 import { normalizeV1 } from './v1-to-v2/01-normalize-v1.js';
 import { infraToTerraformCache } from './v1-to-v2/02-infra-to-terraform-cache.js';
@@ -5,7 +6,7 @@ import { groupRuntimeState } from './v1-to-v2/03-group-runtime-state.js';
 import { pruneStaleKeys } from './v1-to-v2/04-prune-stale-keys.js';
 import { wrapPhasesInSyntheticRun } from './v1-to-v2/05-wrap-phases-in-synthetic-run.js';
 import { finalizeV2 } from './v1-to-v2/06-finalize-v2.js';
-import { foldV1Keys, needsFold } from './v2-repairs/01-fold-v1-keys.js';
+import { foldV1Keys } from './v2-repairs/01-fold-v1-keys.js';
 
 /**
  * Every migration chain, oldest first. A chain's steps run in the order listed here; a test

@@ -205,15 +205,15 @@ describe('usage errors (exit 2, one line on stderr)', () => {
     [['frobnicate'], 'error: unknown command "frobnicate"; see the commands: k0rdent-state --help [usage]'],
     [
       ['validate', '--frob', 'x.yaml'],
-      'error: Unknown argument: frob; see: k0rdent-state validate --help [usage]',
+      'error: unknown option --frob; see: k0rdent-state validate --help [usage]',
     ],
     [
       ['validate', '--schema', 'v3', 'x.yaml'],
-      'error: Invalid values: Argument: schema, Given: "v3", Choices: "v1", "v2"; see: k0rdent-state validate --help [usage]',
+      'error: --schema takes v1 or v2, not "v3"; see: k0rdent-state validate --help [usage]',
     ],
     [
       ['validate', '--format', 'xml', 'x.yaml'],
-      'error: Invalid values: Argument: format, Given: "xml", Choices: "text", "json", "github", "sarif", "junit"; see: k0rdent-state validate --help [usage]',
+      'error: --format takes text, json, github, sarif or junit, not "xml"; see: k0rdent-state validate --help [usage]',
     ],
   ])('%j', async (argv, message) => {
     const result = await runCli(argv, dir);

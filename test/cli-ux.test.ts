@@ -43,9 +43,10 @@ describe('--help', () => {
       'history',
       'show-run',
       'compare-runs',
+      'completion',
     ]);
     const { out } = await cli(['--help']);
-    for (const option of ['--quiet', '--verbose', '--color', '--version', '--help'])
+    for (const option of ['--quiet', '--verbose', '--no-color', '--version', '--help'])
       expect(out).toContain(option);
   });
 
@@ -276,7 +277,41 @@ describe('errors say how to fix them', () => {
   it.each([
     [['valdate', 'x.yaml'], 'unknown command "valdate"; did you mean k0rdent-state validate?'],
     [['migrat'], 'did you mean k0rdent-state migrate?'],
-    [['validate', '--frob'], 'Unknown argument: frob; see: k0rdent-state validate --help'],
+    [['validate', '--frob'], 'unknown option --frob; see: k0rdent-state validate --help'],
+    [['validate', '--requre-latest'], 'unknown option --requre-latest (did you mean --require-latest?)'],
+    [
+      ['phase', 'frob', 'x'],
+      'unknown action "frob" for phase; the actions are: applicable, status, needs-run, set, reset-from; see: k0rdent-state phase --help',
+    ],
+    [['phase', 'stauts', 'x'], '(did you mean phase status?)'],
+    [
+      ['phase'],
+      'phase needs an action: applicable, status, needs-run, set or reset-from; see: k0rdent-state phase --help',
+    ],
+    [
+      ['phase', 'set', 'install_k0s'],
+      'phase set needs STATUS (pending, in_progress, completed or skipped): k0rdent-state phase set NAME STATUS; see: k0rdent-state phase set --help',
+    ],
+    [['get', 'a', 'b'], 'unexpected argument "b": get takes KEY; see: k0rdent-state get --help'],
+    [['get', 'a', '--file'], '--file needs a value: --file FILE; see: k0rdent-state get --help'],
+    [
+      ['phase', 'set', 'a', 'skipped', '--reason', '-q'],
+      '--reason needs a value, and "-q" looks like an option; to pass a value that starts with "-", write --reason=VALUE',
+    ],
+    [['get', 'a', '--require-fresh=yes'], '--require-fresh takes no value (--require-fresh=yes was given)'],
+    [
+      ['run', 'start', '--outcome', 'failed'],
+      'unknown option --outcome; see: k0rdent-state run start --help',
+    ],
+    [
+      ['migrate', '--dry-run', '--auto'],
+      '--dry-run and --auto cannot be used together; use one of them; see: k0rdent-state migrate --help',
+    ],
+    [
+      ['--file', 'x', 'get', 'KEY'],
+      'unknown option --file; only -q, --quiet, --verbose and --no-color go before the command, the others after it',
+    ],
+    [['completion', 'zsh'], 'SHELL is bash, not "zsh"; see: k0rdent-state completion --help'],
     [['migrate', 'a.yaml', 'b.yaml'], 'migrate takes one file; only migrate --check takes several'],
     [['schema', 'v7'], 'no schema for "v7"; the versions are v1, v2 (latest: v2)'],
     [['validate', 'fixtures/no-such.yaml'], 'no such file; check the path'],

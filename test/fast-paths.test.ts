@@ -1,22 +1,18 @@
 // The fast paths of issue 6 give exactly what the full paths give: the fast YAML reader against
 // the `yaml` library (data, positions, refusals), validateTextFast against parseState +
-// validateParsed, the stitched Document of long event lists against parseDocument, and the
-// validate command without the argument parser against run().
+// validateParsed, and the stitched Document of long event lists against parseDocument.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { fastValidateOptions } from '../src/cli/fast-validate.js';
-import { memoryIO } from '../src/cli/io.js';
-import { validateCommand } from '../src/cli/validate.js';
 import { YAML_OUTPUT_OPTIONS } from '../src/migrate/engine.js';
 import { fastParse, LineIndex, locateFast } from '../src/parse/fast-yaml.js';
 import { parseState } from '../src/parse/parse.js';
 import { type EventMap, isStitched, parseStateDocument } from '../src/parse/stitch.js';
 import { locate, pointerSegments, toPointer } from '../src/validate/positions.js';
 import { validateParsed, validateTextFast } from '../src/validate/validate.js';
-import { repoRoot, runCli } from './helpers.js';
+import { repoRoot } from './helpers.js';
 
 const OPTIONS = {
   version: '1.2',
@@ -418,39 +414,3 @@ function hasStitched(node: unknown): boolean {
   if (isMap(node) || isSeq(node)) return node.items.some(hasStitched);
   return false;
 }
-
-describe('validate without the argument parser', () => {
-  const sets = [
-    ['fixtures/v1/e5-deployer.yaml'],
-    ['fixtures/v1/large-peers.yaml', 'fixtures/v2/mid-run.yaml'],
-    [
-      'fixtures/invalid/v1-several-problems.yaml',
-      'fixtures/invalid/malformed-yaml.yaml',
-      'no-such-file.yaml',
-    ],
-    fixtures.filter((f) => !f.name.includes('/migrations/')).map((f) => f.name),
-  ];
-
-  it('prints and exits as run() does', async () => {
-    for (const files of sets) {
-      const argv = ['validate', ...files];
-      const options = fastValidateOptions(argv, { stdout: false, stderr: false });
-      expect(options).toBeDefined();
-      const io = memoryIO({ cwd: repoRoot });
-      const code = await validateCommand(options as NonNullable<typeof options>, io);
-      const full = await runCli(argv);
-      expect({ code, out: io.out, err: io.err }).toEqual(full);
-    }
-  });
-
-  it('leaves options, help, terminals and the default file to the full command line', () => {
-    const plain = { stdout: false, stderr: false };
-    expect(fastValidateOptions(['validate'], plain)).toBeUndefined();
-    expect(fastValidateOptions(['validate', '--strict', 'a.yaml'], plain)).toBeUndefined();
-    expect(fastValidateOptions(['validate', 'a.yaml', '--format', 'json'], plain)).toBeUndefined();
-    expect(fastValidateOptions(['validate', '-h'], plain)).toBeUndefined();
-    expect(fastValidateOptions(['migrate', 'a.yaml'], plain)).toBeUndefined();
-    expect(fastValidateOptions(['validate', 'a.yaml'], { stdout: true, stderr: false })).toBeUndefined();
-    expect(fastValidateOptions(['validate', 'a.yaml'], { stdout: false, stderr: true })).toBeUndefined();
-  });
-});

@@ -34,7 +34,12 @@ describe('generated types', () => {
       expect((await readdir(dir)).sort()).toEqual([
         'deployment-state.v1.ts',
         'deployment-state.v2.ts',
+        'schema-v1.ts',
+        'schema-v2.ts',
         'schemas.ts',
+        'validate-v1.ts',
+        'validate-v2.ts',
+        'validator.ts',
       ]);
       // What it generates is exactly what is committed.
       for (const name of await readdir(dir)) {

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir, repoRoot } from './helpers.js';
@@ -79,6 +80,11 @@ describe('npm pack', () => {
       'SECURITY.md',
       'LICENSE',
       'bin/k0rdent-state.js',
+      'bin/load.js',
+      'bin/package.json',
+      'dist/cli/k0rdent-state.cjs',
+      'dist/cli/k0rdent-state.cjs.cache',
+      'dist/cli/fast-auto.cjs',
       'dist/src/cli/main.js',
       'dist/src/cli/run.js',
       'dist/src/index.js',
@@ -93,6 +99,26 @@ describe('npm pack', () => {
     expect(files.filter((file) => /^(src|test|fixtures|scripts|bench)\//.test(file))).toEqual([]);
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(files.some((file) => file.startsWith('dist/test/'))).toBe(false);
+  });
+
+  it('its bin runs the bundle, which needs nothing but Node.js built-ins', () => {
+    const bin = readFileSync(
+      join(project, 'node_modules', 'k0rdent-state', 'bin', 'k0rdent-state.js'),
+      'utf8',
+    );
+    expect(bin).toContain("require('../dist/cli/fast-auto.cjs')");
+    expect(bin).toContain("require('./load.js')");
+    const bundle = readFileSync(
+      join(project, 'node_modules', 'k0rdent-state', 'dist', 'cli', 'k0rdent-state.cjs'),
+      'utf8',
+    );
+    const required = new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1] ?? ''));
+    // ajv's helpers name themselves in a string (their `code` property), not in a call.
+    const foreign = [...required].filter(
+      (id) =>
+        !id.startsWith('node:') && !builtinModules.includes(id) && !bundle.includes(`'require("${id}")`),
+    );
+    expect(foreign).toEqual([]);
   });
 
   it('its bin validates a file, with the exit codes of the CLI', async () => {

@@ -216,7 +216,9 @@ describe('runtime set and the deprecated update', () => {
       out: '',
       err: '',
     });
-    expect(await k(['runtime', 'set', 'artifacts.kubeconfig', '{"path":"kubeconfig"}', '--json'])).toEqual({
+    expect(
+      await k(['runtime', 'set', 'artifacts.kubeconfig', '{"path":"kubeconfig"}', '--value-json']),
+    ).toEqual({
       code: 0,
       out: '',
       err: '',
@@ -255,7 +257,7 @@ describe('runtime set and the deprecated update', () => {
     const wrongType = await k(['runtime', 'set', 'wireguard_config.vpn_connected', 'maybe']);
     expect(wrongType.code).toBe(2);
     expect(wrongType.err).toContain('wireguard_config.vpn_connected takes boolean, not "maybe"');
-    const forced = await k(['runtime', 'set', 'wireguard_config.vpn_connected', '"yes"', '--json']);
+    const forced = await k(['runtime', 'set', 'wireguard_config.vpn_connected', '"yes"', '--value-json']);
     expect(forced.code).toBe(1);
     expect(forced.err).toContain('[update-invalid]');
     expect(await stateText()).toBe(before);
@@ -633,7 +635,7 @@ describe('infra sync', () => {
     expect(await k(['infra', 'sync'])).toEqual({
       code: 2,
       out: '',
-      err: `${FILE}: error: infra sync needs --outputs FILE|-, --tfstate FILE or --terraform-dir DIR [usage]\n`,
+      err: 'error: infra sync needs --outputs FILE|-, --tfstate FILE or --terraform-dir DIR; see: k0rdent-state infra sync --help [usage]\n',
     });
     expect(await stateText()).toBe(before);
   });
@@ -723,7 +725,7 @@ describe('history, show-run, compare-runs', () => {
         '',
       ].join('\n'),
     );
-    const json = JSON.parse((await k(['history', '--json'])).out) as Record<string, unknown>[];
+    const json = JSON.parse((await k(['history', '--format', 'json'])).out) as Record<string, unknown>[];
     expect(json.map((row) => [row.run_id, row.outcome, row.duration_seconds, row.current])).toEqual([
       ['20251212T061503Z-4e9d2a', 'interrupted', null, false],
       [a, 'failed', 300, false],

@@ -1,39 +1,17 @@
 import type { Document } from 'yaml';
 import type { DeploymentStateV2 } from '../../src/generated/deployment-state.v2.js';
-import { schemaV2 } from '../../src/generated/schemas.js';
-import { v2PlaceOf } from '../../src/keymap.js';
 import { ChangeLog } from '../../src/migrate/changes.js';
 import { keysAt, valueAt } from '../../src/migrate/doc.js';
+import { isV2Key, misplacedPhases, v1KeysIn } from '../../src/migrate/needs.js';
 import { formatUtc } from '../../src/migrate/times.js';
 import type { MigrationStep } from '../../src/migrate/types.js';
-import { isPhaseApplicable, isPhaseName } from '../../src/phases.js';
 import { setLegacyPath } from '../../src/runtime/legacy.js';
 import { blockStyle, recordRunPhase } from '../../src/runtime/runs.js';
 import type { StateView } from '../../src/runtime/transaction.js';
 
-const V2_KEYS: ReadonlySet<string> = new Set(Object.keys(schemaV2.properties));
-
 // Run keys in the order an attempt writes them: its start first, its end last.
 const FIRST = ['deployment_start_time'];
 const LAST = ['deployment_end_time', 'deployment_duration_seconds', 'error_exit_code'];
-
-/** Top-level v1 keys the key map knows, found in a v2 file (written there by an old script). */
-export function v1KeysIn(data: Readonly<Record<string, unknown>>): string[] {
-  return Object.keys(data).filter((key) => !V2_KEYS.has(key) && v2PlaceOf([key]).kind !== 'unknown');
-}
-
-/** Live phases that do not apply under the file's flags (an old script's phase_reset_from writes them). */
-export function misplacedPhases(data: Readonly<Record<string, unknown>>): string[] {
-  const phases = data.phases;
-  const flags = data.deployment_flags as DeploymentStateV2['deployment_flags'] | undefined;
-  if (!phases || typeof phases !== 'object' || !flags || typeof flags !== 'object') return [];
-  return Object.keys(phases).filter((name) => isPhaseName(name) && !isPhaseApplicable(name, flags));
-}
-
-/** True when a v2 file holds what an old script wrote into it. */
-export function needsFold(data: Readonly<Record<string, unknown>>): boolean {
-  return v1KeysIn(data).length > 0 || misplacedPhases(data).length > 0;
-}
 
 function view(doc: Document): StateView {
   return { doc, state: doc.toJS() as DeploymentStateV2 };
@@ -99,7 +77,7 @@ export const foldV1Keys: MigrationStep = {
       doc.delete(key);
     }
     for (const key of keysAt(doc, [])) {
-      if (!V2_KEYS.has(key))
+      if (!isV2Key(key))
         log.move([key], ['unrecognized', key], 'not a key of v2: carried verbatim, never dropped');
     }
     for (const name of misplacedPhases(doc.toJS() as Record<string, unknown>)) {

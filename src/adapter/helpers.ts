@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
-import { migratedNotice } from '../migrate/apply.js';
+import { migratedNotice } from '../migrate/notice.js';
 import { formatUtc } from '../migrate/times.js';
 import {
   readState,

@@ -19,7 +19,10 @@ export async function adapterMain(argv: readonly string[]): Promise<number> {
       parentPid: () => process.ppid,
       every: (ms, check) => setInterval(check, ms).unref(),
       ...(process.env.K0RDENT_STATE_TRACE_CALLS
-        ? { onRequest: (name: string) => appendFileSync(process.env.K0RDENT_STATE_TRACE_CALLS ?? '', `${name}\n`) }
+        ? {
+            onRequest: (name: string) =>
+              appendFileSync(process.env.K0RDENT_STATE_TRACE_CALLS ?? '', `${name}\n`),
+          }
         : {}),
     });
     logCpu();

@@ -39,13 +39,24 @@ const MAX_BYTES = 16 * 1024 * 1024;
  * `schema_version` line), and undefined whenever it is not sure, so the full path decides. Temp
  * files a killed writer left beside the file also send it the full path, which removes them under
  * the lock.
- * Only plain `migrate --auto [FILE]` takes this path.
+ * Only plain `migrate --auto [FILE | -f FILE | --file FILE | --file=FILE]` takes this path; without
+ * a file, DEPLOYMENT_STATE_FILE names it, as for the full command.
  */
-export function fastAuto(argv: readonly string[], cwd: string): number | undefined {
+export function fastAuto(
+  argv: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): number | undefined {
   if (argv[0] !== 'migrate' || !argv.includes('--auto')) return undefined;
   const rest = argv.slice(1).filter((arg) => arg !== '--auto');
-  if (rest.length > 1 || rest.some((arg) => arg.startsWith('-'))) return undefined;
-  const file = resolve(cwd, rest[0] ?? 'state/deployment-state.yaml');
+  let named: string | undefined;
+  if (rest.length === 2 && (rest[0] === '-f' || rest[0] === '--file')) named = rest[1];
+  else if (rest.length === 1 && rest[0]?.startsWith('--file=')) named = rest[0].slice('--file='.length);
+  else if (rest.length === 1 && !rest[0]?.startsWith('-')) named = rest[0];
+  else if (rest.length > 0) return undefined;
+  if (named === '' || named?.startsWith('-')) return undefined;
+  const fallback = env.DEPLOYMENT_STATE_FILE ? env.DEPLOYMENT_STATE_FILE : 'state/deployment-state.yaml';
+  const file = resolve(cwd, named ?? fallback);
   // A backup is refused, even when current: the full path says why.
   if (backupFolderOf(file) !== undefined) return undefined;
   let text: string;

@@ -1,20 +1,22 @@
-import { formatStateError, StateError } from '../errors.js';
-import { fastValidateOptions } from './fast-validate.js';
 import type { CliIO } from './io.js';
+import { handleProcessWarnings } from './warnings.js';
 
 /**
  * Entry point of the `k0rdent-state` binary: runs the CLI over the real process. Unexpected
  * errors (bugs, not bad input) print one line and a hint to report them, never a stack trace
- * unless K0RDENT_STATE_DEBUG is set. The command line parser and the commands are loaded only
- * when needed: `validate FILE...` into a pipe (pre-commit, CI) runs without them.
+ * unless K0RDENT_STATE_DEBUG is set. Process warnings become one line of ours.
  */
-export async function main(): Promise<number> {
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  const debug = Boolean(process.env.K0RDENT_STATE_DEBUG);
+  handleProcessWarnings(process, (text) => process.stderr.write(text), {
+    quiet: argv.includes('-q') || argv.includes('--quiet'),
+    debug,
+  });
   // A reader that stops early (`| head`) is not an error of ours: stop quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  const argv = process.argv.slice(2);
   const io: CliIO = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -30,25 +32,10 @@ export async function main(): Promise<number> {
     },
   };
   try {
-    const validate = fastValidateOptions(argv, {
-      stdout: process.stdout.isTTY === true,
-      stderr: process.stderr.isTTY === true,
-    });
-    if (validate) {
-      const { validateCommand } = await import('./validate.js');
-      try {
-        return await validateCommand(validate, io);
-      } catch (error) {
-        // As run() reports it.
-        if (!(error instanceof StateError)) throw error;
-        io.stderr(`${formatStateError(error)}\n`);
-        return error.exitCode;
-      }
-    }
     const { run } = await import('./run.js');
     return await run(argv, io);
   } catch (error) {
-    const detail = process.env.K0RDENT_STATE_DEBUG ? (error as Error).stack : (error as Error).message;
+    const detail = debug ? (error as Error).stack : (error as Error).message;
     process.stderr.write(
       `k0rdent-state: internal error: ${detail}; please report it (set K0RDENT_STATE_DEBUG=1 for details)\n`,
     );

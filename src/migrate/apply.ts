@@ -11,12 +11,7 @@ import { appendEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
 import { migrateParsed, needsMigration, sha256 } from './engine.js';
 
-/** The one line a script sees when a file was migrated (or repaired) on its way. */
-export function migratedNotice(file: string, fromVersion: number, backup: string | null | undefined): string {
-  return fromVersion === LATEST_VERSION
-    ? `k0rdent-state: repaired ${file}: v1 keys an old script wrote were folded into their v2 places; original saved in ${backup}`
-    : `k0rdent-state: migrated ${file} from v${fromVersion} to v${LATEST_VERSION}; original saved in ${backup}`;
-}
+export { migratedNotice } from './notice.js';
 
 /** Options of {@link migrateFile}. */
 export interface MigrateFileOptions {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Document } from 'yaml';
 import { CHAINS, REPAIRS } from '../../migrations/index.js';
 import { ExitCode, StateError } from '../errors.js';
 import type { DecodedText } from '../parse/decode.js';
@@ -9,6 +8,7 @@ import type { Problem } from '../validate/problem.js';
 import { dotted } from '../validate/schema.js';
 import { validateParsed, validateTextFast } from '../validate/validate.js';
 import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
+import { serialize } from './serialize.js';
 import type { Change, MigrationChain, StepContext, StepWarning } from './types.js';
 
 /** Options of {@link migrateParsed}. */
@@ -65,20 +65,8 @@ export class MigrationError extends StateError {
   }
 }
 
-/** Formatting of written YAML: keeps flow maps compact as yq writes them, never folds lines. */
-export const YAML_OUTPUT_OPTIONS = {
-  lineWidth: 0,
-  flowCollectionPadding: false,
-  defaultStringType: 'QUOTE_DOUBLE',
-  defaultKeyType: 'PLAIN',
-} as const;
-
-/** Serialises a Document the way this tool writes state files. */
-export function serialize(doc: Document, encoding: Pick<DecodedText, 'eol' | 'bom'>): string {
-  let text = doc.toString(YAML_OUTPUT_OPTIONS);
-  if (encoding.eol === '\r\n') text = text.replace(/\r?\n/g, '\r\n');
-  return encoding.bom ? `\ufeff${text}` : text;
-}
+// In a module of their own so that writing a v2 file loads no migration (see src/runtime/transaction.ts).
+export { serialize, YAML_OUTPUT_OPTIONS } from './serialize.js';
 
 /** sha256 (hex) of bytes or text. */
 export function sha256(data: string | Uint8Array): string {
@@ -90,10 +78,7 @@ export function repairsFor(data: Readonly<Record<string, unknown>>): MigrationCh
   return REPAIRS.filter((repair) => repair.needed(data));
 }
 
-/** True when the parsed file must be migrated or repaired before it is used. */
-export function needsMigration(parsed: ParsedState): boolean {
-  return detectVersion(parsed) < LATEST_VERSION || repairsFor(parsed.data).length > 0;
-}
+export { needsMigration } from './needs.js';
 
 /** The chains that lead from `version` to the newest version, in order. */
 export function chainsFrom(version: number): MigrationChain[] {

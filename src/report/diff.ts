@@ -100,11 +100,18 @@ function sections(text: string): Map<string, string[]> {
   return out;
 }
 
-function diffSummary(oldName: string, newName: string, before: string, after: string, changed: number): string {
+function diffSummary(
+  oldName: string,
+  newName: string,
+  before: string,
+  after: string,
+  changed: number,
+): string {
   const a = sections(before);
   const b = sections(after);
   const names = [...a.keys(), ...[...b.keys()].filter((name) => !a.has(name))];
-  const count = (lines: string[] | undefined) => (lines === undefined ? 'none' : lines.length.toLocaleString('en-US'));
+  const count = (lines: string[] | undefined) =>
+    lines === undefined ? 'none' : lines.length.toLocaleString('en-US');
   const rows = names.map((name) => {
     const left = a.get(name);
     const right = b.get(name);
@@ -120,7 +127,8 @@ function diffSummary(oldName: string, newName: string, before: string, after: st
   });
   const width = (index: number) => Math.max(...rows.map((row) => (row[index] ?? '').length), 0);
   const lines = rows.map(
-    ([name = '', sizes = '', state = '']) => `  ${name.padEnd(width(0))}  ${sizes.padEnd(width(1))}  ${state}`,
+    ([name = '', sizes = '', state = '']) =>
+      `  ${name.padEnd(width(0))}  ${sizes.padEnd(width(1))}  ${state}`,
   );
   return [
     `--- ${oldName}`,

@@ -13,7 +13,7 @@ import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2, Run } from '../generated/deployment-state.v2.js';
 import { applicablePhases, isPhaseApplicable, isPhaseName, PHASES } from '../phases.js';
 
-/** One row of the `history` table, also the element of `history --json`. */
+/** One row of the `history` table, also the element of `history --format json`. */
 export interface HistoryRow {
   /** The run's id. */
   run_id: string;
@@ -535,4 +535,137 @@ function secretScrubber(state: DeploymentStateV2): (text: string) => string {
   // Longest first, so a secret that contains another is replaced whole.
   const ordered = [...secrets].sort((x, y) => y.length - x.length);
   return (text) => ordered.reduce((out, secret) => out.split(secret).join(REDACTED), text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON views (`show-run --format json`, `compare-runs --format json`)
+
+/** One phase of a run's timeline, as `show-run --format json` gives it. */
+export interface RunPhaseRow {
+  name: string;
+  /** The recorded status, or `not recorded`. */
+  status: string;
+  updated_at: string | null;
+  skipped_reason: string | null;
+}
+
+/** One run in detail: what `show-run` prints, as data (secrets redacted). */
+export interface RunDetails {
+  run_id: string;
+  current: boolean;
+  synthetic: boolean;
+  outcome: Run['outcome'];
+  started_at: string;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  current_phase: string | null;
+  flags: { azure_children: boolean; kof: boolean };
+  config_snapshot: Record<string, unknown>;
+  phases_completed: number;
+  phases_applicable: number;
+  /** The timeline in execution order: applicable phases and any other phase the run recorded. */
+  phases: RunPhaseRow[];
+  terraform_snapshot: Run['terraform_snapshot'] | null;
+  error: { phase: string | null; exit_code: number | null; message: string | null } | null;
+  event_count: number;
+}
+
+/** One difference between two runs: a dotted key and its value in each (as text). */
+export interface RunDifference {
+  key: string;
+  a: string;
+  b: string;
+}
+
+/** What `compare-runs` prints, as data (secrets redacted). */
+export interface RunComparison {
+  a: { run_id: string; outcome: Run['outcome']; duration_seconds: number | null };
+  b: { run_id: string; outcome: Run['outcome']; duration_seconds: number | null };
+  flags: RunDifference[];
+  config_snapshot: RunDifference[];
+  phases: RunDifference[];
+}
+
+// Every string inside a JSON value through the scrubber (a secret quoted in free text).
+function scrubDeep(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (value instanceof Redacted) return REDACTED;
+  if (Array.isArray(value)) return value.map((item) => scrubDeep(item, scrub));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubDeep(item, scrub)]));
+  }
+  return value;
+}
+
+/**
+ * One run in detail as data, the JSON form of {@link renderRun}.
+ *
+ * @throws {RunNotFoundError} when no run has this id
+ */
+export function runDetails(state: DeploymentStateV2, runId: string): RunDetails {
+  const run = findRun(state, runId);
+  const counts = phaseCounts(run);
+  const phase = failedPhase(run);
+  const details: RunDetails = {
+    run_id: run.run_id,
+    current: run.run_id === state.current_run_id,
+    synthetic: run.synthetic,
+    outcome: run.outcome,
+    started_at: run.started_at,
+    ended_at: run.ended_at,
+    duration_seconds: run.duration_seconds,
+    current_phase: run.current_phase,
+    flags: { azure_children: run.flags.azure_children, kof: run.flags.kof },
+    config_snapshot: redact(run.config_snapshot) as Record<string, unknown>,
+    phases_completed: counts.completed,
+    phases_applicable: counts.applicable,
+    phases: timelinePhases(run).map((name) => {
+      const entry = run.phases[name];
+      return {
+        name,
+        status: entry?.status ?? 'not recorded',
+        updated_at: entry?.updated_at ?? null,
+        skipped_reason: entry?.skipped_reason ?? null,
+      };
+    }),
+    terraform_snapshot: run.terraform_snapshot ?? null,
+    error:
+      phase === null && run.error === null
+        ? null
+        : {
+            phase,
+            exit_code: run.error?.exit_code ?? null,
+            message: run.error?.message ?? null,
+          },
+    event_count: run.events?.length ?? 0,
+  };
+  return scrubDeep(details, secretScrubber(state)) as RunDetails;
+}
+
+/**
+ * What differs between two runs as data, the JSON form of {@link compareRuns}.
+ *
+ * @throws {RunNotFoundError} when either id names no run
+ */
+export function runDifferences(state: DeploymentStateV2, a: string, b: string): RunComparison {
+  const runA = findRun(state, a);
+  const runB = findRun(state, b);
+  const rows = (entries: [string, string, string][]) =>
+    entries.map(([key, left, right]) => ({ key, a: left, b: right }));
+  const phases: [string, string, string][] = [];
+  for (const name of unionPhases(runA, runB)) {
+    const statusA = phaseStatusIn(runA, name);
+    const statusB = phaseStatusIn(runB, name);
+    if (statusA !== statusB) phases.push([name, statusA, statusB]);
+  }
+  const comparison: RunComparison = {
+    a: { run_id: runA.run_id, outcome: runA.outcome, duration_seconds: runA.duration_seconds },
+    b: { run_id: runB.run_id, outcome: runB.outcome, duration_seconds: runB.duration_seconds },
+    flags: rows(differences(flagValues(runA), flagValues(runB))),
+    config_snapshot: rows(
+      differences(flatten(redact(runA.config_snapshot)), flatten(redact(runB.config_snapshot))),
+    ),
+    phases: rows(phases),
+  };
+  return scrubDeep(comparison, secretScrubber(state)) as RunComparison;
 }

@@ -11,8 +11,9 @@ import {
   type PhaseName,
   type PhaseStatus,
 } from '../phases.js';
+import { RefusedError } from './refused.js';
 import { recordRunPhase } from './runs.js';
-import { RefusedError, type StateView } from './transaction.js';
+import type { StateView } from './transaction.js';
 
 /** A phase name or status on the command line is not one this tool knows (exit 2). */
 export class UnknownNameError extends StateError {

@@ -3,7 +3,8 @@ import { type Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import type { DeploymentStateV2, PhaseEntry } from '../generated/deployment-state.v2.js';
 import { compactUtc, formatUtc } from '../migrate/times.js';
 import { applicablePhases, type DeploymentFlags, PHASES } from '../phases.js';
-import { RefusedError, type StateView } from './transaction.js';
+import { RefusedError } from './refused.js';
+import type { StateView } from './transaction.js';
 
 /** Options of {@link startRun}. */
 export interface StartRunOptions {

@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
 import type { Document } from 'yaml';
-import { ExitCode, ReadError, StateError } from '../errors.js';
+import { ReadError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
-import { type MigrateFileResult, migrateHeld } from '../migrate/apply.js';
-import { migrateParsed, needsMigration, serialize } from '../migrate/engine.js';
+import type { MigrateFileResult } from '../migrate/apply.js';
+import { needsMigration } from '../migrate/needs.js';
+import { serialize } from '../migrate/serialize.js';
 import { formatUtc } from '../migrate/times.js';
 import { decodeStateBytes } from '../parse/decode.js';
 import { excessiveNesting, MAX_NESTING_DEPTH } from '../parse/depth.js';
@@ -15,13 +16,11 @@ import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js'
 import { refuseBackupFile } from '../write/backup.js';
 import { acquireLock } from '../write/lock.js';
 import type { CachedState, StateCache } from './cache.js';
+import { RefusedError } from './refused.js';
 
-/** An operation was refused: the file is left as it was (exit 1). */
-export class RefusedError extends StateError {
-  constructor(code: string, message: string, file?: string) {
-    super(code, message, { exitCode: ExitCode.invalid, file });
-  }
-}
+// The migration (engine, v1 schema and validator, report, diff) is loaded only for a v1 file: a
+// command on a v2 file does not pay for it.
+export { RefusedError } from './refused.js';
 
 /** Options shared by reads and updates of a state file. */
 export interface StateFileOptions {
@@ -97,6 +96,7 @@ export async function readState(file: string, options: StateFileOptions): Promis
   const name = options.displayName ?? file;
   const { decoded, parsed } = await load(file, name, options.maxBytes ?? DEFAULT_MAX_BYTES, options.cache);
   if (needsMigration(parsed)) {
+    const { migrateParsed } = await import('../migrate/engine.js');
     const result = migrateParsed(parsed, decoded, { now: options.now });
     const migrated = parseState(result.text.replace(/^\ufeff/, ''), name);
     return { doc: migrated.doc, state: migrated.data as unknown as DeploymentStateV2 };
@@ -132,6 +132,7 @@ export async function updateState<T>(
     let migrated: MigrateFileResult | undefined;
     let loaded = await load(target, name, maxBytes, options.cache, true);
     if (needsMigration(loaded.parsed)) {
+      const { migrateHeld } = await import('../migrate/apply.js');
       migrated = await migrateHeld(
         file,
         name,
@@ -168,7 +169,9 @@ export async function updateState<T>(
     const data = parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
     if (validateData(data, 2).some((problem) => problem.severity === 'error')) {
       const reparsed = tooDeepRefused(name, () => parseState(text.replace(/^\ufeff/, ''), name));
-      const error = validateParsed(reparsed, { version: 2 }).problems.find((problem) => problem.severity === 'error');
+      const error = validateParsed(reparsed, { version: 2 }).problems.find(
+        (problem) => problem.severity === 'error',
+      );
       if (error) {
         // A problem the file already had is not the change's fault: say so, and what to do.
         const already = validateParsed(parseState(decoded.text, name), { version: 2 }).problems.some(

@@ -247,7 +247,7 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
   },
   'bad-value': {
     title: 'A value of the wrong type for its key',
-    help: 'Give the value the type the message names, or JSON with --json.',
+    help: 'Give the value the type the message names, or JSON with --value-json.',
   },
   'no-run-in-progress': {
     title: 'No run is in progress',
