@@ -120,6 +120,57 @@ describe('run start / run complete', () => {
   });
 });
 
+describe('runtime input is checked against the run', () => {
+  it('run complete --outcome success is refused while applicable phases are open, naming them', async () => {
+    await setup('v2/fresh.yaml');
+    await k(['run', 'start']);
+    await k(['phase', 'set', 'prepare_deployment', 'completed']);
+    const before = await stateText();
+    const result = await k(['run', 'complete', '--outcome', 'success']);
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      `${FILE}: error: refused: the run cannot end as a success while phases setup_network (pending), create_vms (pending), setup_vpn (pending), connect_vpn (pending), install_k0s (pending), install_k0rdent (pending) are neither completed nor skipped; mark each: k0rdent-state phase set NAME completed (or skipped --reason WHY), or end the run as failed or interrupted [run-not-done]\n`,
+    );
+    expect(await stateText()).toBe(before);
+  });
+
+  it('an unknown error phase is refused with a suggestion', async () => {
+    await setup('v2/fresh.yaml');
+    await k(['run', 'start']);
+    const before = await stateText();
+    const result = await k(['run', 'complete', '--outcome', 'failed', '--error-phase', 'install_k00s']);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(
+      'unknown phase "install_k00s"; did you mean install_k0s? phases are: prepare_deployment',
+    );
+    expect(result.err).toMatch(/\[unknown-name\]\n$/);
+    expect(await stateText()).toBe(before);
+  });
+
+  it('the phase a failed run ended in is recorded as failed in the run; the live phase stays in progress', async () => {
+    await setup('v2/fresh.yaml');
+    await k(['run', 'start']);
+    await k(['phase', 'set', 'install_k0s', 'in_progress']);
+    expect((await k(['run', 'complete', '--outcome', 'failed', '--exit-code', '1'])).code).toBe(0);
+    const state = await loadState((work as Workdir).file);
+    const run = state.deployment_runs.at(-1);
+    expect(run?.phases?.install_k0s?.status).toBe('failed');
+    expect(run?.current_phase).toBe('install_k0s');
+    expect(state.phases.install_k0s?.status).toBe('in_progress');
+  });
+
+  it('vm mark of a VM the deployment does not have is refused, with the VMs it has', async () => {
+    await setup('v2/mid-run.yaml');
+    const before = await stateText();
+    const result = await k(['vm', 'mark', 'k0rdent-t6p1w9za-controler', 'ssh-verified']);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      /^state\/deployment-state\.yaml: error: refused: no VM named "k0rdent-t6p1w9za-controler" in this deployment; did you mean k0rdent-t6p1w9za-controller\? the VMs are: k0rdent-t6p1w9za-controller, .* \[unknown-vm\]\n$/,
+    );
+    expect(await stateText()).toBe(before);
+  });
+});
+
 describe('phase', () => {
   it('applicable: exit 0 or 1 and no output', async () => {
     await setup('v2/fresh.yaml');

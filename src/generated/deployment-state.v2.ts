@@ -540,9 +540,9 @@ export interface PhaseMap {
  */
 export interface PhaseEntry {
   /**
-   * Phase status.
+   * Phase status. failed appears only in a run's record, for the phase a failed run ended in (the live map keeps it in_progress, so a resume runs it again).
    */
-  status: "pending" | "in_progress" | "completed" | "skipped";
+  status: "pending" | "in_progress" | "completed" | "skipped" | "failed";
   /**
    * When the status last changed.
    */

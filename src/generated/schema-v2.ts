@@ -812,7 +812,7 @@ export const schemaV2 = {
     },
     "phaseEntry": {
       "description": "Status of one phase.",
-      "markdownDescription": "Status of one phase: `status` (`pending`, `in_progress`, `completed`, `skipped`), `updated_at` (UTC), and `skipped_reason` for a skipped phase.",
+      "markdownDescription": "Status of one phase: `status` (`pending`, `in_progress`, `completed`, `skipped`; `failed` only in a run's record, for the phase the failed run ended in), `updated_at` (UTC), and `skipped_reason` for a skipped phase.",
       "examples": [
         {
           "status": "completed",
@@ -832,12 +832,13 @@ export const schemaV2 = {
       ],
       "properties": {
         "status": {
-          "description": "Phase status.",
+          "description": "Phase status. failed appears only in a run's record, for the phase a failed run ended in (the live map keeps it in_progress, so a resume runs it again).",
           "enum": [
             "pending",
             "in_progress",
             "completed",
-            "skipped"
+            "skipped",
+            "failed"
           ]
         },
         "updated_at": {

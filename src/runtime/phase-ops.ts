@@ -1,41 +1,13 @@
 import type { Document } from 'yaml';
-import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2, PhaseEntry } from '../generated/deployment-state.v2.js';
 import { formatUtc } from '../migrate/times.js';
-import {
-  isPhaseApplicable,
-  isPhaseName,
-  PHASE_FLAG,
-  PHASE_STATUSES,
-  PHASES,
-  type PhaseName,
-  type PhaseStatus,
-} from '../phases.js';
+import { isPhaseApplicable, PHASE_FLAG, PHASES, type PhaseName, type PhaseStatus } from '../phases.js';
+import { requirePhase, requireStatus, UnknownNameError } from './phase-names.js';
 import { RefusedError } from './refused.js';
 import { recordRunPhase } from './runs.js';
 import type { StateView } from './transaction.js';
 
-/** A phase name or status on the command line is not one this tool knows (exit 2). */
-export class UnknownNameError extends StateError {
-  constructor(message: string) {
-    super('unknown-name', message, { exitCode: ExitCode.usage });
-  }
-}
-
-/** Checks a phase name, with the list of phases in the error. */
-export function requirePhase(name: string): PhaseName {
-  if (!isPhaseName(name))
-    throw new UnknownNameError(`unknown phase "${name}"; phases are: ${PHASES.join(', ')}`);
-  return name;
-}
-
-/** Checks a phase status. */
-export function requireStatus(status: string): PhaseStatus {
-  if (!(PHASE_STATUSES as readonly string[]).includes(status)) {
-    throw new UnknownNameError(`unknown phase status "${status}"; use one of: ${PHASE_STATUSES.join(', ')}`);
-  }
-  return status as PhaseStatus;
-}
+export { requirePhase, requireStatus, UnknownNameError } from './phase-names.js';
 
 /** True when the phase applies under the file's deployment_flags. */
 export function phaseApplicable(state: DeploymentStateV2, name: string): boolean {
@@ -43,7 +15,7 @@ export function phaseApplicable(state: DeploymentStateV2, name: string): boolean
 }
 
 /** The live status of a phase: its status, `pending` when applicable but not listed, `not_applicable` otherwise. */
-export function phaseStatus(state: DeploymentStateV2, name: string): PhaseStatus | 'not_applicable' {
+export function phaseStatus(state: DeploymentStateV2, name: string): PhaseEntry['status'] | 'not_applicable' {
   const phase = requirePhase(name);
   if (!isPhaseApplicable(phase, state.deployment_flags)) return 'not_applicable';
   return state.phases[phase]?.status ?? 'pending';

@@ -3,6 +3,7 @@ import { type Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import type { DeploymentStateV2, PhaseEntry } from '../generated/deployment-state.v2.js';
 import { compactUtc, formatUtc } from '../migrate/times.js';
 import { applicablePhases, type DeploymentFlags, PHASES } from '../phases.js';
+import { requirePhase } from './phase-names.js';
 import { RefusedError } from './refused.js';
 import type { StateView } from './transaction.js';
 
@@ -114,6 +115,24 @@ export function completeRun(view: StateView, options: CompleteRunOptions): Run {
       `has no run in progress to complete (current run: ${state.current_run_id ?? 'none'}${run ? `, ${run.outcome}` : ''}); start one with: k0rdent-state run start`,
     );
   }
+  if (options.errorPhase !== undefined) requirePhase(options.errorPhase);
+  if (options.outcome === 'success') {
+    // A run is a success only when every phase that applies to it is done.
+    const open = applicablePhases(run.flags).filter((name) => {
+      const status = state.phases[name]?.status;
+      return status !== 'completed' && status !== 'skipped';
+    });
+    if (open.length > 0) {
+      throw new RefusedError(
+        'run-not-done',
+        `refused: the run cannot end as a success while ${open.length === 1 ? 'phase' : 'phases'} ${open
+          .map((name) => `${name} (${state.phases[name]?.status ?? 'pending'})`)
+          .join(
+            ', ',
+          )} ${open.length === 1 ? 'is' : 'are'} neither completed nor skipped; mark each: k0rdent-state phase set NAME completed (or skipped --reason WHY), or end the run as failed or interrupted`,
+      );
+    }
+  }
   const ended = formatUtc(options.now);
   const error =
     options.errorPhase !== undefined || options.errorMessage !== undefined || options.exitCode !== undefined
@@ -128,6 +147,14 @@ export function completeRun(view: StateView, options: CompleteRunOptions): Run {
   const currentPhase = options.errorPhase ?? inProgress.at(-1) ?? touched.at(-1) ?? run.current_phase ?? null;
   const endedRun = endRun(view, options.outcome, ended, error) ?? run;
   view.doc.setIn(['deployment_runs', current?.index ?? -1, 'current_phase'], currentPhase);
+  // The phase a failed run ended in is recorded as failed in the run (the live map keeps it in
+  // progress, so that a resume runs it again).
+  const failed = options.outcome === 'failed' ? (options.errorPhase ?? inProgress.at(-1)) : undefined;
+  if (failed !== undefined && current) {
+    const entry = view.doc.createNode({ status: 'failed', updated_at: ended });
+    entry.flow = true;
+    view.doc.setIn(['deployment_runs', current.index, 'phases', failed], entry);
+  }
   return { ...endedRun, current_phase: currentPhase };
 }
 

@@ -1,7 +1,9 @@
 import { type Document, isMap, isScalar, isSeq } from 'yaml';
 import { ExitCode, StateError } from '../errors.js';
+import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { schemaV2 } from '../generated/schema-v2.js';
 import { formatUtc } from '../migrate/times.js';
+import { didYouMean } from '../suggest.js';
 import { routeKey } from './lookup.js';
 import { RefusedError } from './refused.js';
 import { blockStyle } from './runs.js';
@@ -253,7 +255,15 @@ export function setInfra(view: StateView, key: string, raw: string, now: Date): 
 }
 
 /** Marks a VM's runtime check as done, with its timestamp. */
-export function markVm({ doc }: StateView, vm: string, check: string, now: Date): void {
+export function markVm({ doc, state }: StateView, vm: string, check: string, now: Date): void {
+  const known = knownVms(state);
+  if (known.length > 0 && !known.includes(vm)) {
+    const near = didYouMean(vm, known);
+    throw new RefusedError(
+      'unknown-vm',
+      `refused: no VM named "${vm}" in this deployment; ${near ? `did you mean ${near}? ` : ''}the VMs are: ${known.join(', ')}`,
+    );
+  }
   const stamp = formatUtc(now);
   if (check === 'ssh-verified') {
     doc.setIn(['vm_runtime_status', vm, 'ssh_verified'], true);
@@ -264,4 +274,22 @@ export function markVm({ doc }: StateView, vm: string, check: string, now: Date)
   } else {
     throw new ValueError(`unknown VM check "${check}"; use ssh-verified or cloud-init-complete`);
   }
+}
+
+/**
+ * The VMs a deployment knows: in the Terraform cache's vm_details, among the WireGuard peers (but
+ * the laptop), and already in vm_runtime_status. Empty before any is known (a check may then be
+ * recorded for any name).
+ */
+export function knownVms(state: DeploymentStateV2): string[] {
+  const names = new Set<string>();
+  const add = (value: unknown, skip?: string) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const name of Object.keys(value)) if (name !== skip) names.add(name);
+    }
+  };
+  add(state.infrastructure_facts?.outputs?.vm_details);
+  add(state.wireguard_config?.peers, 'mylaptop');
+  add(state.vm_runtime_status);
+  return [...names];
 }

@@ -253,6 +253,14 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'No run is in progress',
     help: 'Start one first: k0rdent-state run start.',
   },
+  'run-not-done': {
+    title: 'The run cannot end as a success with phases still open',
+    help: 'Mark each phase completed or skipped, or end the run as failed or interrupted.',
+  },
+  'unknown-vm': {
+    title: 'No such VM in this deployment',
+    help: 'Use one of the VMs the message lists.',
+  },
   'run-not-found': {
     title: 'No run has that run_id',
     help: 'Use a run id that k0rdent-state history lists.',

@@ -2,8 +2,8 @@
 // tokens (short groups, `--name=value`, `--` ending the options), and this module checks them
 // against a command's definition and says, in one line, what is wrong and how to fix it.
 import { parseArgs } from 'node:util';
-import { closestMatch } from 'leven';
 import { UsageError } from '../../errors.js';
+import { didYouMean } from '../../suggest.js';
 import type {
   ActionSpec,
   CommandSpec,
@@ -53,10 +53,7 @@ export function usage(message: string, helpFor?: string): UsageError {
   return new UsageError(`${message}; see: ${PROGRAM}${helpFor ? ` ${helpFor}` : ''} --help`);
 }
 
-/** "did you mean X?" when one candidate is close to `word`, else undefined. */
-export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  return closestMatch(word, candidates, { maxDistance: Math.min(2, Math.max(1, word.length - 2)) });
-}
+export { didYouMean };
 
 function optionNames(specs: Readonly<Record<string, OptionSpec>>): string[] {
   return Object.entries(specs)
