@@ -181,7 +181,7 @@ describe('phase', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.out).toBe('');
     expect(unknown.err).toMatch(
-      /^state\/deployment-state\.yaml: error: unknown phase "install_k8s"; phases are: /,
+      /^state\/deployment-state\.yaml: error: unknown phase "install_k8s"; did you mean install_k0s\? phases are: /,
     );
   });
 
@@ -811,14 +811,15 @@ describe('history, show-run, compare-runs', () => {
         '  wireguard_port:    51846',
         '',
         'Phases (1/7 completed or skipped):',
-        '  PHASE               STATUS       UPDATED AT            SKIPPED REASON',
-        '  prepare_deployment  completed    2026-03-04T05:01:00Z',
-        '  setup_network       in_progress  2026-03-04T05:02:00Z',
-        '  create_vms          pending      2026-03-04T05:00:00Z',
-        '  setup_vpn           pending      2026-03-04T05:00:00Z',
-        '  connect_vpn         pending      2026-03-04T05:00:00Z',
-        '  install_k0s         pending      2026-03-04T05:00:00Z',
-        '  install_k0rdent     pending      2026-03-04T05:00:00Z',
+        // The phase the run failed in is recorded as failed, at the run's end.
+        '  PHASE               STATUS     UPDATED AT            SKIPPED REASON',
+        '  prepare_deployment  completed  2026-03-04T05:01:00Z',
+        '  setup_network       failed     2026-03-04T05:05:00Z',
+        '  create_vms          pending    2026-03-04T05:00:00Z',
+        '  setup_vpn           pending    2026-03-04T05:00:00Z',
+        '  connect_vpn         pending    2026-03-04T05:00:00Z',
+        '  install_k0s         pending    2026-03-04T05:00:00Z',
+        '  install_k0rdent     pending    2026-03-04T05:00:00Z',
         '',
         'Terraform reference at run start:',
         '  state checksum:      -',
@@ -850,7 +851,7 @@ describe('history, show-run, compare-runs', () => {
         'flags:',
         '  kof                     false                    →  true',
         'phases:',
-        '  setup_network           in_progress              →  completed',
+        '  setup_network           failed                   →  completed',
         '  create_vms              pending                  →  completed',
         '  setup_vpn               pending                  →  completed',
         '  connect_vpn             pending                  →  completed',

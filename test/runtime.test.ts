@@ -243,8 +243,13 @@ describe('run complete', () => {
     expect(run?.outcome).toBe('failed');
     expect(run?.error).toEqual({ phase: 'install_k0s', message: 'k0sctl apply failed', exit_code: 1 });
     expect(run?.current_phase).toBe('install_k0s');
-    expect(run?.phases).toEqual(state.phases);
-    expect(run?.phases.install_k0s).toEqual({ status: 'in_progress', updated_at: '2026-03-04T05:10:00Z' });
+    // The run's snapshot records the phase it failed in as failed, at its end; the live map keeps
+    // it in progress, so that a resume runs it again.
+    expect(run?.phases).toEqual({
+      ...state.phases,
+      install_k0s: { status: 'failed', updated_at: '2026-03-04T05:20:34Z' },
+    });
+    expect(state.phases.install_k0s).toEqual({ status: 'in_progress', updated_at: '2026-03-04T05:10:00Z' });
     // The file keeps the run as the current one.
     expect(state.current_run_id).toBe('20260304T050000Z-a1b2c3');
     expect((await readFile((work as Workdir).file, 'utf8')).includes('exit_code: 1\n')).toBe(true);
@@ -253,6 +258,9 @@ describe('run complete', () => {
   it('records a success without an error', async () => {
     await setup('v2/fresh.yaml');
     await update((view) => startRun(view, { now: NOW, suffix: 'a1b2c3' }));
+    await update((view) => {
+      for (const phase of applicablePhases(NO_KOF)) setPhase(view, phase, 'completed', NOW);
+    });
     const end = at('2026-03-04T06:08:10Z');
     await update((view) => completeRun(view, { now: end, outcome: 'success' }), end);
     const run = (await loadState((work as Workdir).file)).deployment_runs.at(-1);
@@ -261,11 +269,11 @@ describe('run complete', () => {
 
   it('is refused when no run is in progress, and the file is left as it was', async () => {
     await setup('v2/fresh.yaml');
-    await update((view) => completeRun(view, { now: NOW, outcome: 'success' }));
+    await update((view) => completeRun(view, { now: NOW, outcome: 'interrupted' }));
     await expectRefused((view) => completeRun(view, { now: NOW, outcome: 'failed' }), {
       code: 'no-run-in-progress',
       exitCode: ExitCode.invalid,
-      message: /no run in progress.*20251212T061503Z-4e9d2a, success.*run start/,
+      message: /no run in progress.*20251212T061503Z-4e9d2a, interrupted.*run start/,
     });
   });
 
