@@ -260,7 +260,7 @@ class Reader {
     for (;;) {
       KEY_START.lastIndex = keyAt;
       // test() and slices rather than exec(): no match arrays on the most common lines.
-      const quick = pairs === undefined && KEY_START.test(text);
+      const quick = KEY_START.test(text);
       const after = KEY_START.lastIndex;
       const colon = quick ? (text.charCodeAt(after - 1) === SPACE ? after - 2 : after - 1) : -1;
       const quickKey = quick ? text.slice(keyAt, colon) : undefined;
@@ -270,12 +270,15 @@ class Reader {
         TEXT_VALUE.lastIndex = after;
         if (text.charCodeAt(after) === DQUOTE && TEXT_VALUE.test(text)) {
           const end = TEXT_VALUE.lastIndex;
-          map[quickKey] = text.slice(after + 1, text.charCodeAt(end - 1) === NL ? end - 2 : end - 1);
+          const close = text.charCodeAt(end - 1) === NL ? end - 1 : end;
+          map[quickKey] = text.slice(after + 1, close - 1);
           this.pos = end;
+          this.node = pairs ? { kind: 'scalar', start: after, end: close } : UNKNOWN;
         } else {
           this.pos = colon + 1;
           map[quickKey] = this.blockValue(indent, true);
         }
+        pairs?.push({ key: { kind: 'scalar', start: keyAt, end: colon }, name: quickKey, value: this.node });
       } else {
         const name = this.key(keyAt);
         const keyNode = this.node;
