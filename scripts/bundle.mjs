@@ -24,12 +24,14 @@ const out = join(root, 'dist', 'cli');
 /**
  * The commands whose code goes into the cache, each on a fresh copy of a fixture: what the
  * deployer calls most, and `validate` (pre-commit hooks and CI check many files in one call).
+ * Each write changes the fixture: a no-op write stops before the validator, whose code would then
+ * be compiled on every cold write instead of coming from the cache.
  */
 export const TRAINING = [
   ['v2/several-runs.yaml', 'get', 'location', '--max-age', '1000d'],
   ['v2/several-runs.yaml', 'get', 'wireguard_config.vpn_connected'],
-  ['v2/several-runs.yaml', 'runtime', 'set', 'wireguard_config.vpn_connected', 'true'],
-  ['v2/several-runs.yaml', 'phase', 'set', 'install_k0s', 'completed'],
+  ['v2/several-runs.yaml', 'runtime', 'set', 'wireguard_config.vpn_connected', 'false'],
+  ['v2/several-runs.yaml', 'phase', 'set', 'install_k0s', 'in_progress'],
   ['v2/several-runs.yaml', 'phase', 'status', 'install_k0s'],
   ['v2/several-runs.yaml', 'phase', 'needs-run', 'install_k0s'],
   ['v2/several-runs.yaml', 'vm', 'info', 'k0rdent-g9s4h2lm-controller', 'public_ip', '--max-age', '1000d'],
@@ -41,8 +43,8 @@ export const TRAINING = [
 export const ADAPTER_TRAINING = [
   ['v2/several-runs.yaml', 'get_state', 'wg_vpn_connected'],
   ['v2/several-runs.yaml', 'phase_status', 'install_k0s'],
-  ['v2/several-runs.yaml', 'update_state', 'wg_vpn_connected', 'true'],
-  ['v2/several-runs.yaml', 'phase_mark_completed', 'install_k0s'],
+  ['v2/several-runs.yaml', 'update_state', 'wg_vpn_connected', 'false'],
+  ['v2/several-runs.yaml', 'phase_mark_in_progress', 'install_k0s'],
   ['v2/several-runs.yaml', 'get_wireguard_ip', 'mylaptop'],
 ];
 
