@@ -79,7 +79,7 @@ export const phaseMarkInProgress: AdapterFunction = async (ctx, args) => {
       });
       setCurrentPhase(view, phase);
     },
-    { touch: true },
+    { touch: true, dataOnly: true },
   );
   return ExitCode.ok;
 };
@@ -109,7 +109,7 @@ export const phaseMarkPending: AdapterFunction = async (ctx, args) => {
     'phase_mark_pending',
     (view) =>
       setPhase(view, phase, 'pending', ctx.now, undefined, { notApplicable: 'record', setCurrent: false }),
-    { touch: true },
+    { touch: true, dataOnly: true },
   );
   return ExitCode.ok;
 };

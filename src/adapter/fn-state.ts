@@ -283,7 +283,7 @@ export const updateState: AdapterFunction = async (ctx, args) => {
     ctx,
     'update_state',
     (view) => setLegacyValue(view, key, value, ctx.now),
-    { touch: true },
+    { touch: true, dataOnly: true },
   );
   deprecatedUpdate(ctx, written.where);
   return ExitCode.ok;
@@ -292,8 +292,11 @@ export const updateState: AdapterFunction = async (ctx, args) => {
 /** update_runtime_state KEY VALUE [--json]: a value in the runtime layer (the proposal's function). */
 export const updateRuntimeState: AdapterFunction = async (ctx, args) => {
   const [key = '', value = '', ...flags] = args;
-  const { value: set } = await updateView(ctx, 'update_runtime_state', (view) =>
-    setRuntime(view, key, value, flags.includes('--json')),
+  const { value: set } = await updateView(
+    ctx,
+    'update_runtime_state',
+    (view) => setRuntime(view, key, value, flags.includes('--json')),
+    { dataOnly: true },
   );
   if (set.legacy) ctx.out.err(`note: ${set.legacy} is ${set.path.join('.')} in v2\n`);
   return ExitCode.ok;

@@ -99,15 +99,20 @@ export const updateWireguardPeer: AdapterFunction = async (ctx, args) => {
     return Answer.no;
   };
   if (!stateExists(ctx)) return missing();
-  const { value: found } = await updateView(ctx, 'update_wireguard_peer', (view) => {
-    if (!Object.hasOwn(peersOf(view.state), host)) return false;
-    const path = [...PEERS_PATH, host];
-    view.doc.setIn([...path, 'private_key'], privateKey);
-    view.doc.setIn([...path, 'public_key'], publicKey);
-    view.doc.setIn([...path, 'keys_generated'], true);
-    view.doc.setIn([...path, 'keys_generated_at'], formatUtc(ctx.now));
-    return true;
-  });
+  const { value: found } = await updateView(
+    ctx,
+    'update_wireguard_peer',
+    (view) => {
+      if (!Object.hasOwn(peersOf(view.state), host)) return false;
+      const path = [...PEERS_PATH, host];
+      view.doc.setIn([...path, 'private_key'], privateKey);
+      view.doc.setIn([...path, 'public_key'], publicKey);
+      view.doc.setIn([...path, 'keys_generated'], true);
+      view.doc.setIn([...path, 'keys_generated_at'], formatUtc(ctx.now));
+      return true;
+    },
+    { dataOnly: true },
+  );
   return found ? ExitCode.ok : missing();
 };
 

@@ -86,7 +86,11 @@ export async function updateWithEvents<T>(
   mutate: (view: StateView) => T,
   events: readonly LogEvent[],
 ): Promise<UpdateResult<T>> {
-  return updateView(ctx, command, mutate, { touch: true, afterWrite: () => appendEvents(ctx, events) });
+  return updateView(ctx, command, mutate, {
+    touch: true,
+    dataOnly: true,
+    afterWrite: () => appendEvents(ctx, events),
+  });
 }
 
 /**

@@ -4,7 +4,7 @@ import { formatUtc } from '../migrate/times.js';
 import { isPhaseApplicable, PHASE_FLAG, PHASES, type PhaseName, type PhaseStatus } from '../phases.js';
 import { requirePhase, requireStatus, UnknownNameError } from './phase-names.js';
 import { RefusedError } from './refused.js';
-import { recordRunPhase } from './runs.js';
+import { recordRunPhase, setPhaseEntry } from './runs.js';
 import type { StateView } from './transaction.js';
 
 export { requirePhase, requireStatus, UnknownNameError } from './phase-names.js';
@@ -41,9 +41,7 @@ function entryOf(status: PhaseStatus, now: string, reason?: string): PhaseEntry 
 }
 
 function setEntry(doc: Document, phase: PhaseName, status: PhaseStatus, now: string, reason?: string): void {
-  const entry = doc.createNode(entryOf(status, now, reason));
-  entry.flow = true;
-  doc.setIn(['phases', phase], entry);
+  setPhaseEntry(doc, ['phases', phase], entryOf(status, now, reason));
 }
 
 /** Options of {@link setPhase}. */

@@ -151,9 +151,10 @@ export function completeRun(view: StateView, options: CompleteRunOptions): Run {
   // progress, so that a resume runs it again).
   const failed = options.outcome === 'failed' ? (options.errorPhase ?? inProgress.at(-1)) : undefined;
   if (failed !== undefined && current) {
-    const entry = view.doc.createNode({ status: 'failed', updated_at: ended });
-    entry.flow = true;
-    view.doc.setIn(['deployment_runs', current.index, 'phases', failed], entry);
+    setPhaseEntry(view.doc, ['deployment_runs', current.index, 'phases', failed], {
+      status: 'failed',
+      updated_at: ended,
+    });
   }
   return { ...endedRun, current_phase: currentPhase };
 }
@@ -194,12 +195,22 @@ export function isFreshRun(run: Run | undefined): run is Run {
 export function recordRunPhase(view: StateView, phase: string, entry: PhaseEntry): void {
   const current = currentRun(view.state);
   if (!current || current.run.outcome !== 'in_progress') return;
-  const node = view.doc.createNode(entry);
-  node.flow = true;
   const path = ['deployment_runs', current.index, 'phases'];
   if (!view.doc.hasIn(path)) view.doc.setIn(path, phaseMapNode(view.doc, {}));
   blockStyle(view.doc, path);
-  view.doc.setIn([...path, phase], node);
+  setPhaseEntry(view.doc, [...path, phase], entry);
+}
+
+/**
+ * Sets a phase entry at `path`: one flow mapping on its line, as the deployer writes them, or in
+ * the style of the entry it replaces (a hand-written block entry stays block, so that only its
+ * values change).
+ */
+export function setPhaseEntry(doc: Document, path: readonly (string | number)[], entry: PhaseEntry): void {
+  const old = doc.getIn(path, true);
+  const node = doc.createNode(entry);
+  node.flow = isMap(old) ? old.flow === true : true;
+  doc.setIn(path, node);
 }
 
 /**

@@ -3,11 +3,12 @@ import type { Document } from 'yaml';
 import { ReadError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import type { MigrateFileResult } from '../migrate/apply.js';
-import { needsMigration } from '../migrate/needs.js';
+import { needsFold, needsMigration } from '../migrate/needs.js';
 import { serialize } from '../migrate/serialize.js';
 import { formatUtc } from '../migrate/times.js';
-import { decodeStateBytes } from '../parse/decode.js';
+import { type DecodedText, decodeStateBytes } from '../parse/decode.js';
 import { excessiveNesting, MAX_NESTING_DEPTH } from '../parse/depth.js';
+import { fastParse } from '../parse/fast-yaml.js';
 import { MAX_ALIAS_COUNT, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
 import { dotted } from '../validate/schema.js';
@@ -15,6 +16,7 @@ import { validateData, validateParsed } from '../validate/validate.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { refuseBackupFile } from '../write/backup.js';
 import { acquireLock } from '../write/lock.js';
+import { applyEdits, scalarEdits, scratchDocument } from '../write/patch.js';
 import type { CachedState, StateCache } from './cache.js';
 import { RefusedError } from './refused.js';
 
@@ -57,6 +59,15 @@ export interface UpdateHooks {
   beforeWrite?: () => Promise<void>;
   /** Runs after the state file is written (or, with nothing to write, after the check), under the lock. */
   afterWrite?: () => Promise<void>;
+  /**
+   * The mutation reads the state and edits the Document's data only (no comments, no styles),
+   * keeps nothing outside what it returns, and may therefore run twice. Such a change, made by a
+   * one-shot process on a file the fast reader accepts, is first tried on a Document built from
+   * the data: when it only gives scalars new values, they are rewritten in place in the file's
+   * text (see scalarEdits), without the YAML library's parser and serializer; otherwise it runs
+   * again on the parsed Document.
+   */
+  dataOnly?: boolean;
 }
 
 /** What {@link updateState} did. */
@@ -67,6 +78,8 @@ export interface UpdateResult<T> {
   written: boolean;
   /** Set when a v1 file was migrated first. */
   migrated: MigrateFileResult | undefined;
+  /** True when the change was written as in-place scalar edits (see {@link UpdateHooks.dataOnly}). */
+  inPlace?: boolean;
 }
 
 async function load(
@@ -129,6 +142,10 @@ export async function updateState<T>(
   });
   try {
     await removeLeftovers(target);
+    if (hooks.dataOnly && !options.cache) {
+      const patched = await patchedUpdate(target, name, maxBytes, mutate, options, hooks);
+      if (patched) return patched;
+    }
     let migrated: MigrateFileResult | undefined;
     let loaded = await load(target, name, maxBytes, options.cache, true);
     if (needsMigration(loaded.parsed)) {
@@ -203,6 +220,60 @@ export async function updateState<T>(
   } finally {
     await lock.release();
   }
+}
+
+// Larger files go through the library, whose reader builds their long lists directly (stitch.ts).
+const PATCH_MAX_CHARS = 256 * 1024;
+
+/**
+ * A {@link UpdateHooks.dataOnly} change written as in-place scalar edits of the file's text (see scalarEdits), or
+ * undefined when the file or the change needs the library's Document (the caller then does the
+ * whole update the usual way; a refusal's message comes from there). Called under the lock.
+ */
+async function patchedUpdate<T>(
+  target: string,
+  name: string,
+  maxBytes: number,
+  mutate: (view: StateView) => T,
+  options: StateFileOptions,
+  hooks: UpdateHooks,
+): Promise<UpdateResult<T> | undefined> {
+  let decoded: DecodedText;
+  try {
+    decoded = decodeStateBytes(await readStateBytes(target, { maxBytes }), name);
+  } catch {
+    return undefined;
+  }
+  const { text } = decoded;
+  if (text.length > PATCH_MAX_CHARS) return undefined;
+  const fast = fastParse(text, { nodes: true });
+  if (!fast?.root) return undefined;
+  const before = fast.data;
+  if (before.schema_version !== 2 || typeof before.last_updated !== 'string' || needsFold(before)) {
+    return undefined;
+  }
+  const { doc: scratch, original } = scratchDocument(before, fast.root);
+  const value = tooDeepRefused(name, () =>
+    mutate({ doc: scratch, state: before as unknown as DeploymentStateV2 }),
+  );
+  const stamp = formatUtc(options.now);
+  scratch.setIn(['last_updated'], stamp);
+  const after = scratch.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
+  const edits = scalarEdits(text, fast.root, before, scratch.contents, original);
+  if (edits === undefined) return undefined;
+  const stampAt = fast.root.pairs?.find((pair) => pair.name === 'last_updated')?.value.start;
+  if (!hooks.touch && edits.every((edit) => edit.start === stampAt)) {
+    // Unchanged but for the new last_updated: nothing to write.
+    await hooks.afterWrite?.();
+    return { value, written: false, migrated: undefined };
+  }
+  if (validateData(after, 2).some((problem) => problem.severity === 'error')) return undefined;
+  const patched = applyEdits(text, edits);
+  await hooks.beforeWrite?.();
+  const mode = (await stat(target)).mode & 0o7777;
+  await writeAtomic(target, decoded.bom ? `\ufeff${patched}` : patched, mode);
+  await hooks.afterWrite?.();
+  return { value, written: true, migrated: undefined, inPlace: true };
 }
 
 /** `text` with its top-level last_updated line set to `stamp`, as this tool writes it. */

@@ -80,14 +80,18 @@ export const command: CommandSpec = {
       handler: (args, io) =>
         withStateFile(args, io, async (context) => {
           const { setPhase } = await import('../../runtime/phase-ops.js');
-          await update(context, io, (view) =>
-            setPhase(
-              view,
-              positional(args, 'name'),
-              positional(args, 'status'),
-              context.now,
-              stringOption(args, 'reason'),
-            ),
+          await update(
+            context,
+            io,
+            (view) =>
+              setPhase(
+                view,
+                positional(args, 'name'),
+                positional(args, 'status'),
+                context.now,
+                stringOption(args, 'reason'),
+              ),
+            { dataOnly: true },
           );
           return ExitCode.ok;
         }),

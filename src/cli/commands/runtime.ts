@@ -42,8 +42,12 @@ export const command: CommandSpec = {
       handler: (args, io) =>
         withStateFile(args, io, async (context) => {
           const { setRuntime } = await import('../../runtime/values.js');
-          const { value } = await update(context, io, (view) =>
-            setRuntime(view, positional(args, 'key'), positional(args, 'value'), flag(args, 'value-json')),
+          const { value } = await update(
+            context,
+            io,
+            (view) =>
+              setRuntime(view, positional(args, 'key'), positional(args, 'value'), flag(args, 'value-json')),
+            { dataOnly: true },
           );
           if (value.legacy) io.stderr(`note: ${value.legacy} is ${value.path.join('.')} in v2\n`);
           return ExitCode.ok;
