@@ -1,6 +1,6 @@
 import { type Document, isMap, isScalar, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { ChangeLog } from '../../src/migrate/changes.js';
-import { findPair, keysAt, mapAt, type Path, rootMap, valueAt } from '../../src/migrate/doc.js';
+import { copyNodeAt, findPair, keysAt, mapAt, type Path, rootMap, valueAt } from '../../src/migrate/doc.js';
 import { compactUtc, toUtc } from '../../src/migrate/times.js';
 import type { MigrationStep } from '../../src/migrate/types.js';
 import { isPhaseApplicable, isPhaseName } from '../../src/phases.js';
@@ -112,9 +112,12 @@ export const wrapPhasesInSyntheticRun: MigrationStep = {
     log.set([...RUN, 'flags'], { ...flags }, 'deployment_flags when the run was recorded', [
       'deployment_flags',
     ]);
-    log.set([...RUN, 'config_snapshot'], valueAt(doc, ['config']) ?? {}, 'config when the run was recorded', [
-      'config',
-    ]);
+    log.set(
+      [...RUN, 'config_snapshot'],
+      copyNodeAt(doc, ['config']) ?? {},
+      'config when the run was recorded',
+      ['config'],
+    );
     if (!log.move(['phase'], [...RUN, 'current_phase'], 'the v1 phase label describes where this run was')) {
       log.set([...RUN, 'current_phase'], null, 'the v1 file recorded no phase');
     }

@@ -1,4 +1,4 @@
-import { type Document, isScalar } from 'yaml';
+import { type Document, isNode, isScalar } from 'yaml';
 import {
   dottedPath,
   findPair,
@@ -58,13 +58,14 @@ export class ChangeLog {
   }
 
   /**
-   * Sets a value that did not exist (`add`) or replaces one (`set`). `copiedFrom` names the
-   * place a copied value comes from.
+   * Sets a value that did not exist (`add`) or replaces one (`set`): plain data, or a node (a
+   * copy made with copyNodeAt). `copiedFrom` names the place a copied value comes from.
    */
   set(path: Path, value: unknown, reason: string, copiedFrom?: Path): void {
     const existed = valueAt(this.doc, path) !== undefined;
     setValue(this.doc, path, value);
-    this.record(existed ? 'set' : 'add', copiedFrom ?? (existed ? path : null), path, value, reason);
+    const plain = isNode(value) ? value.toJSON() : value;
+    this.record(existed ? 'set' : 'add', copiedFrom ?? (existed ? path : null), path, plain, reason);
   }
 
   /** Removes the value at `path` and reports it with its value; false when absent. */
