@@ -34,10 +34,10 @@ export const groupRuntimeState: MigrationStep = {
       for (const host of keysAt(doc, ['wireguard_config', 'peers'])) {
         for (const field of keysAt(doc, ['wireguard_config', 'peers', host])) {
           if (!PEER_FIELDS.includes(field)) {
-            log.move(
+            log.carry(
               ['wireguard_config', 'peers', host, field],
-              ['unrecognized', `wireguard_peers.${host}.${field}`],
               'not a field of a v2 peer; carried verbatim',
+              `wireguard_peers.${host}.${field}`,
             );
           }
         }

@@ -49,9 +49,9 @@ export interface DeploymentStateV2 {
      */
     worker_count?: number;
     /**
-     * WireGuard UDP port.
+     * WireGuard UDP port; null while it is not chosen yet (a fresh file of the E0 template).
      */
-    wireguard_port?: number;
+    wireguard_port?: number | null;
     /**
      * WireGuard network in CIDR notation, e.g. 172.24.24.0/24.
      */

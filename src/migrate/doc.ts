@@ -88,6 +88,8 @@ export function putPair(doc: Document, path: Path, key: string, pair: Pair<Node,
   const map = ensureMap(doc, path);
   if (isScalar(pair.key)) pair.key.value = key;
   else pair.key = doc.createNode(key) as Node;
+  // A blank line that set a top-level key apart means nothing inside a section.
+  if (path.length > 0) pair.key.spaceBefore = false;
   const existing = findPair(map, key);
   if (existing)
     map.items.splice(

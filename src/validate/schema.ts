@@ -38,7 +38,7 @@ export function schemaProblems(data: unknown, version: number): UnplacedProblem[
 const PATTERN_HINTS: Record<string, string> = {
   '^-?[0-9]+$': 'an integer (e.g. 51846, or the legacy quoted "51846")',
   '^[0-9]+$': 'a string of digits (e.g. "012345678901")',
-  '^\\{\\}$': 'a map of VMs (or the legacy string "{}")',
+  '^\\{\\}$': 'a mapping (or the legacy string "{}")',
   '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?':
     'a date and time such as 2025-07-19 14:36:43 +08 or 2025-12-03T09:12:44Z',
   '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$': 'an IPv4 network in CIDR notation, e.g. 172.24.24.0/24',
@@ -113,7 +113,12 @@ function describe(error: ErrorObject): UnplacedProblem {
       return { ...base, code: 'schema-type', message: `${name} is ${value}, expected ${expected}` };
     }
     case 'enum': {
-      const allowed = (error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      // A v1 enum allows null (not set); said in words, after the values that mean something.
+      const values = error.params.allowedValues as unknown[];
+      const allowed = `${values
+        .filter((v) => v !== null)
+        .map((v) => JSON.stringify(v))
+        .join(', ')}${values.includes(null) ? ', or null (not set)' : ''}`;
       return { ...base, code: 'schema-enum', message: `${name} is ${value}, allowed: ${allowed}` };
     }
     case 'const':
