@@ -31,11 +31,9 @@ export type VmState =
       };
       [k: string]: unknown;
     }
-  | unknown[]
-  | string
-  | number
-  | boolean
-  | null;
+  | {
+      [k: string]: unknown;
+    };
 /**
  * One WireGuard peer.
  */
@@ -96,11 +94,9 @@ export type WireguardPeer =
           };
       [k: string]: unknown;
     }
-  | unknown[]
-  | string
-  | number
-  | boolean
-  | null;
+  | {
+      [k: string]: unknown;
+    };
 /**
  * Status of phase prepare_deployment.
  */
@@ -596,11 +592,9 @@ export interface DeploymentStateV1 {
             };
         [k: string]: unknown;
       }
-    | unknown[]
-    | string
-    | number
-    | boolean
-    | null;
+    | {
+        [k: string]: unknown;
+      };
   /**
    * Resource group status, e.g. not_created or created.
    */
@@ -626,11 +620,9 @@ export interface DeploymentStateV1 {
     | {
         [k: string]: VmState;
       }
-    | unknown[]
-    | string
-    | number
-    | boolean
-    | null;
+    | {
+        [k: string]: unknown;
+      };
   /**
    * WireGuard keys generated.
    */
@@ -670,11 +662,9 @@ export interface DeploymentStateV1 {
     | {
         [k: string]: WireguardPeer;
       }
-    | unknown[]
-    | string
-    | number
-    | boolean
-    | null;
+    | {
+        [k: string]: unknown;
+      };
   /**
    * k0sctl configuration generated.
    */
@@ -938,10 +928,14 @@ export interface DeploymentStateV1 {
   /**
    * Files the deployer produced (E3 and later). Open map. null or the string '{}': an empty map; any other non-map value is carried to unrecognized.
    */
-  artifacts?: {} | unknown[] | string | number | boolean | null;
+  artifacts?: {
+    [k: string]: unknown;
+  };
   /**
    * Inline event log (E0 only; later eras use deployment-events.yaml). null, '{}' or '[]': no events; an item that is not a mapping, or a value that is not a list, is carried to unrecognized.
    */
-  events?: {} | unknown[] | string | number | boolean | null;
+  events?: {
+    [k: string]: unknown;
+  };
   [k: string]: unknown;
 }

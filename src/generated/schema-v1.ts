@@ -116,47 +116,47 @@ export const schemaV1 = {
     "config": {
       "description": "Configuration snapshot written from the template. Open map; the keys below are typed. null or the string '{}': an empty map; any other non-map value is carried to unrecognized.",
       "markdownDescription": "Configuration snapshot written from the template. Open map; the keys below are typed.\n\n**In v2:** `config`, with `wireguard_port`, `controller_count` and `worker_count` as integers. null or `'{}'`: an empty map. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
-      "type": [
-        "object",
-        "array",
-        "string",
-        "number",
-        "boolean",
-        "null"
-      ],
-      "additionalProperties": true,
-      "properties": {
-        "azure_location": {
-          "description": "Azure region, e.g. southeastasia.",
-          "$ref": "#/$defs/text"
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": true,
+          "properties": {
+            "azure_location": {
+              "description": "Azure region, e.g. southeastasia.",
+              "$ref": "#/$defs/text"
+            },
+            "resource_group": {
+              "description": "Azure resource group name.",
+              "$ref": "#/$defs/text"
+            },
+            "controller_count": {
+              "description": "Number of controller VMs: a non-negative integer, or a legacy quoted one.",
+              "$ref": "#/$defs/count"
+            },
+            "worker_count": {
+              "description": "Number of worker VMs: a non-negative integer, or a legacy quoted one.",
+              "$ref": "#/$defs/count"
+            },
+            "wireguard_port": {
+              "description": "WireGuard UDP port (usually a quoted integer such as \"51846\"); null: not chosen yet (the E0 template).",
+              "markdownDescription": "WireGuard UDP port, usually the quoted integer `\"51846\"` that `update_state` wrote; `null` in a fresh E0 file (the port was chosen later). **In v2:** an integer 1-65535, or null. A value that is not a port (0, -1, 10^20, text) is carried verbatim to `unrecognized.\"config.wireguard_port\"` and the port is null.",
+              "examples": [
+                "51846",
+                51846,
+                null
+              ],
+              "$ref": "#/$defs/port"
+            },
+            "wireguard_network": {
+              "description": "WireGuard network in CIDR notation (E1 and later), e.g. 172.24.24.0/24.",
+              "$ref": "#/$defs/cidr"
+            }
+          }
         },
-        "resource_group": {
-          "description": "Azure resource group name.",
-          "$ref": "#/$defs/text"
-        },
-        "controller_count": {
-          "description": "Number of controller VMs: a non-negative integer, or a legacy quoted one.",
-          "$ref": "#/$defs/count"
-        },
-        "worker_count": {
-          "description": "Number of worker VMs: a non-negative integer, or a legacy quoted one.",
-          "$ref": "#/$defs/count"
-        },
-        "wireguard_port": {
-          "description": "WireGuard UDP port (usually a quoted integer such as \"51846\"); null: not chosen yet (the E0 template).",
-          "markdownDescription": "WireGuard UDP port, usually the quoted integer `\"51846\"` that `update_state` wrote; `null` in a fresh E0 file (the port was chosen later). **In v2:** an integer 1-65535, or null. A value that is not a port (0, -1, 10^20, text) is carried verbatim to `unrecognized.\"config.wireguard_port\"` and the port is null.",
-          "examples": [
-            "51846",
-            51846,
-            null
-          ],
-          "$ref": "#/$defs/port"
-        },
-        "wireguard_network": {
-          "description": "WireGuard network in CIDR notation (E1 and later), e.g. 172.24.24.0/24.",
-          "$ref": "#/$defs/cidr"
+        {
+          "description": "Not a mapping: null or '{}' is an empty map; anything else is carried to unrecognized."
         }
-      }
+      ]
     },
     "azure_rg_status": {
       "description": "Resource group status, e.g. not_created or created.",
@@ -180,17 +180,17 @@ export const schemaV1 = {
     "vm_states": {
       "description": "Per-VM infrastructure facts keyed by VM name. E0 wrote the string '{}' for an empty map; null is an empty map too.",
       "markdownDescription": "Per-VM infrastructure facts keyed by VM name. E0 wrote the string '{}' for an empty map.\n\n**In v2:** `infrastructure_facts.outputs.vm_details` (`state` becomes `provisioning_state`), carried as it is: the Terraform cache is an open map.",
-      "type": [
-        "object",
-        "array",
-        "string",
-        "number",
-        "boolean",
-        "null"
-      ],
-      "additionalProperties": {
-        "$ref": "#/$defs/vmState"
-      }
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/$defs/vmState"
+          }
+        },
+        {
+          "description": "Not a mapping: '{}' or null is an empty map; anything else is carried as it is."
+        }
+      ]
     },
     "wg_keys_generated": {
       "description": "WireGuard keys generated.",
@@ -224,17 +224,20 @@ export const schemaV1 = {
     "wireguard_peers": {
       "description": "WireGuard peers keyed by host name. private_key is a secret. null or the string '{}': no peers.",
       "markdownDescription": "WireGuard peers keyed by host name. private_key is a secret.\n\n**In v2:** `wireguard_config.peers`. null or `'{}'`: no peers. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
-      "type": [
-        "object",
-        "array",
-        "string",
-        "number",
-        "boolean",
-        "null"
-      ],
-      "additionalProperties": {
-        "$ref": "#/$defs/wireguardPeer"
-      }
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/$defs/wireguardPeer"
+          }
+        },
+        {
+          "description": "Not a mapping: null or '{}' is no peers; anything else is carried to unrecognized.",
+          "not": {
+            "type": "object"
+          }
+        }
+      ]
     },
     "k0s_config_generated": {
       "description": "k0sctl configuration generated.",
@@ -459,27 +462,11 @@ export const schemaV1 = {
     },
     "artifacts": {
       "description": "Files the deployer produced (E3 and later). Open map. null or the string '{}': an empty map; any other non-map value is carried to unrecognized.",
-      "markdownDescription": "Files the deployer produced (E3 and later). Open map.\n\n**In v2:** the same key. null or `'{}'`: an empty map. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
-      "type": [
-        "object",
-        "array",
-        "string",
-        "number",
-        "boolean",
-        "null"
-      ]
+      "markdownDescription": "Files the deployer produced (E3 and later). Open map.\n\n**In v2:** the same key. null or `'{}'`: an empty map. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning."
     },
     "events": {
       "description": "Inline event log (E0 only; later eras use deployment-events.yaml). null, '{}' or '[]': no events; an item that is not a mapping, or a value that is not a list, is carried to unrecognized.",
-      "markdownDescription": "Inline event log (E0 only; later eras use deployment-events.yaml).\n\n**In v2:** the synthetic run's `events`. null, `'{}'` or `'[]'`: no events. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
-      "type": [
-        "object",
-        "array",
-        "string",
-        "number",
-        "boolean",
-        "null"
-      ]
+      "markdownDescription": "Inline event log (E0 only; later eras use deployment-events.yaml).\n\n**In v2:** the synthetic run's `events`. null, `'{}'` or `'[]'`: no events. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning."
     }
   },
   "$defs": {
@@ -720,33 +707,33 @@ export const schemaV1 = {
           "last_checked": "2025-12-03T09:30:11Z"
         }
       ],
-      "type": [
-        "object",
-        "array",
-        "string",
-        "number",
-        "boolean",
-        "null"
-      ],
-      "additionalProperties": true,
-      "properties": {
-        "public_ip": {
-          "description": "Public IP address.",
-          "$ref": "#/$defs/infraFact"
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": true,
+          "properties": {
+            "public_ip": {
+              "description": "Public IP address.",
+              "$ref": "#/$defs/infraFact"
+            },
+            "private_ip": {
+              "description": "Private IP address in the virtual network.",
+              "$ref": "#/$defs/infraFact"
+            },
+            "state": {
+              "description": "Azure provisioning state, e.g. Succeeded.",
+              "$ref": "#/$defs/infraFact"
+            },
+            "last_checked": {
+              "description": "When the VM was last checked.",
+              "$ref": "#/$defs/infraFact"
+            }
+          }
         },
-        "private_ip": {
-          "description": "Private IP address in the virtual network.",
-          "$ref": "#/$defs/infraFact"
-        },
-        "state": {
-          "description": "Azure provisioning state, e.g. Succeeded.",
-          "$ref": "#/$defs/infraFact"
-        },
-        "last_checked": {
-          "description": "When the VM was last checked.",
-          "$ref": "#/$defs/infraFact"
+        {
+          "description": "Not a mapping: carried as it is."
         }
-      }
+      ]
     },
     "wireguardPeer": {
       "description": "One WireGuard peer.",
@@ -759,41 +746,44 @@ export const schemaV1 = {
           "keys_generated": true
         }
       ],
-      "type": [
-        "object",
-        "array",
-        "string",
-        "number",
-        "boolean",
-        "null"
-      ],
-      "additionalProperties": true,
-      "properties": {
-        "ip": {
-          "description": "Peer address in the WireGuard network.",
-          "$ref": "#/$defs/text"
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": true,
+          "properties": {
+            "ip": {
+              "description": "Peer address in the WireGuard network.",
+              "$ref": "#/$defs/text"
+            },
+            "role": {
+              "description": "Peer role.",
+              "$ref": "#/$defs/peerRole"
+            },
+            "private_key": {
+              "description": "WireGuard private key. A secret: never printed by this tool.",
+              "$ref": "#/$defs/text"
+            },
+            "public_key": {
+              "description": "WireGuard public key.",
+              "$ref": "#/$defs/text"
+            },
+            "keys_generated": {
+              "description": "Keys generated for this peer.",
+              "$ref": "#/$defs/legacyBool"
+            },
+            "keys_generated_at": {
+              "description": "When the keys were generated.",
+              "$ref": "#/$defs/text"
+            }
+          }
         },
-        "role": {
-          "description": "Peer role.",
-          "$ref": "#/$defs/peerRole"
-        },
-        "private_key": {
-          "description": "WireGuard private key. A secret: never printed by this tool.",
-          "$ref": "#/$defs/text"
-        },
-        "public_key": {
-          "description": "WireGuard public key.",
-          "$ref": "#/$defs/text"
-        },
-        "keys_generated": {
-          "description": "Keys generated for this peer.",
-          "$ref": "#/$defs/legacyBool"
-        },
-        "keys_generated_at": {
-          "description": "When the keys were generated.",
-          "$ref": "#/$defs/text"
+        {
+          "description": "Not a mapping: null or '{}' is an empty peer; anything else is carried to unrecognized.",
+          "not": {
+            "type": "object"
+          }
         }
-      }
+      ]
     },
     "phaseEntry": {
       "description": "Status of one phase.",

@@ -22,9 +22,17 @@ export function schemaProblems(data: unknown, version: number): UnplacedProblem[
   if (validate(data)) return [];
   const problems: UnplacedProblem[] = [];
   const seenValues = new Set<string>();
-  for (const error of validate.errors ?? []) {
+  const errors = validate.errors ?? [];
+  for (const error of errors) {
     // propertyNames failures are reported by the phase invariants (unknown-phase) instead.
     if (error.keyword === 'propertyNames' || 'propertyName' in error) continue;
+    // "a mapping of peers, or anything that is not a mapping" failed because something inside
+    // the mapping did: that deeper problem is the one to report.
+    if (
+      error.keyword === 'anyOf' &&
+      errors.some((other) => other.instancePath.startsWith(`${error.instancePath}/`))
+    )
+      continue;
     const problem = describe(error);
     if (!problem.atKey && problem.code !== 'schema-required') {
       if (seenValues.has(problem.pointer)) continue;
@@ -63,6 +71,8 @@ const TYPE_NAMES: Record<string, string> = {
 export function quote(value: unknown, pointer = ''): string {
   if (/\/private_key$/.test(pointer)) return '<redacted>';
   if (value === undefined) return 'nothing';
+  // JSON has no spelling for these (it would say null).
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'a list' : 'a mapping';
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}..."` : text;

@@ -50,7 +50,7 @@ export interface V1Finding {
 }
 
 type Data = Record<string, unknown>;
-type Schema = { $ref?: string; properties?: Record<string, Schema> };
+type Schema = { $ref?: string; properties?: Record<string, Schema>; anyOf?: Schema[] };
 
 const isMap = (value: unknown): value is Data =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -63,9 +63,12 @@ function kindOf(schema: Schema | undefined): string | undefined {
 
 const DEFS = schemaV1.$defs as unknown as Record<string, Schema>;
 const TOP = schemaV1.properties as unknown as Record<string, Schema>;
-const CONFIG = (TOP.config as Schema).properties ?? {};
-const PEER = (DEFS.wireguardPeer as Schema).properties ?? {};
-const PHASE_ENTRY = (DEFS.phaseEntry as Schema).properties ?? {};
+// The keys a mapping's schema names (in its mapping branch when it is an anyOf).
+const propertiesOf = (schema: Schema | undefined): Record<string, Schema> =>
+  schema?.properties ?? schema?.anyOf?.find((branch) => branch.properties)?.properties ?? {};
+const CONFIG = propertiesOf(TOP.config);
+const PEER = propertiesOf(DEFS.wireguardPeer);
+const PHASE_ENTRY = propertiesOf(DEFS.phaseEntry);
 
 const EMPTY_TEXT = /^\{\s*\}$/;
 
