@@ -1,4 +1,5 @@
 import { type Document, isMap, isNode, isPair, isScalar, type Node, type Pair, visit } from 'yaml';
+import { isStitched } from '../parse/stitch.js';
 import type { StepWarning } from './types.js';
 
 /**
@@ -68,6 +69,8 @@ export function watchComments(doc: Document, text: string): CommentWatch {
       if (isNode(pair.value)) {
         note(pair.value.commentBefore);
         note(pair.value.comment);
+        // Long lists built by the fast parser hold no comment (it builds only comment-free lines).
+        if (isStitched(pair.value)) return visit.SKIP;
       }
       return undefined;
     },
@@ -170,6 +173,8 @@ export function settleComments(doc: Document, watch: CommentWatch): StepWarning[
     if (isNode(node)) {
       keep(node.commentBefore);
       keep(node.comment);
+      // The steps put nothing into these: they still hold no comment.
+      if (isStitched(node)) return visit.SKIP;
     }
     return undefined;
   });
