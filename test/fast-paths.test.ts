@@ -8,15 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { YAML_OUTPUT_OPTIONS } from '../src/migrate/engine.js';
 import { fastParse, LineIndex, locateFast } from '../src/parse/fast-yaml.js';
+import { FAITHFUL_YAML_OPTIONS } from '../src/parse/numbers.js';
 import { parseState } from '../src/parse/parse.js';
 import { type EventMap, isStitched, parseStateDocument } from '../src/parse/stitch.js';
 import { locate, pointerSegments, toPointer } from '../src/validate/positions.js';
 import { validateParsed, validateTextFast } from '../src/validate/validate.js';
 import { repoRoot } from './helpers.js';
 
+// parseState's options: the core schema with the number tags that keep a number's spelling.
 const OPTIONS = {
-  version: '1.2',
-  schema: 'core',
+  ...FAITHFUL_YAML_OPTIONS,
   uniqueKeys: true,
   prettyErrors: false,
   keepSourceTokens: false,
@@ -240,7 +241,7 @@ function eventDocuments(count: number, seed: number): string[] {
   const value = () =>
     next() < 0.95
       ? `"v${Math.floor(next() * 100)} ${pick(['ok', 'x: y', '#h', '[z]'])}"`
-      : pick(['"é"', '1', 'true', '""', "'s'", '"a\\"b"']);
+      : pick(['"é"', '1', 'true', '""', "'s'", '"a\\"b"', '12345678901234567890', '0x1F', '1e3', '1.50']);
   const item = (indent: number) => {
     // Distinct keys, now and then one the core schema does not read as a string.
     const names = ['timestamp', 'action', 'message', next() < 0.05 ? pick(['null', 'constructor']) : 'phase'];
@@ -272,7 +273,15 @@ function eventDocuments(count: number, seed: number): string[] {
           lines.push(`${' '.repeat(indent)}${pick([`vm-${j}`, `vm-${j}`, 'True', 'vm-0'])}:`);
           for (let k = 0; k < Math.floor(next() * 4); k++) {
             const field = pick(['public_ip', 'state', 'ok', 'null', 'last_checked']);
-            const value = pick(['"20.1.2.3"', '"Succeeded"', 'true', 'false', '"a: b"', '1']);
+            const value = pick([
+              '"20.1.2.3"',
+              '"Succeeded"',
+              'true',
+              'false',
+              '"a: b"',
+              '1',
+              '99999999999999999999999',
+            ]);
             lines.push(
               next() < 0.05
                 ? `${' '.repeat(fieldIndent)}# c`
@@ -338,6 +347,11 @@ describe('parseStateDocument', () => {
       if (full.errors.length > 0) continue;
       expect(fast.toString(YAML_OUTPUT_OPTIONS), label).toBe(full.toString(YAML_OUTPUT_OPTIONS));
       expect(fast.toString(), label).toBe(full.toString());
+      // Numbers keep their spelling on both paths (issue 13, item 5).
+      for (const spelling of ['12345678901234567890', '99999999999999999999999', '0x1F', '1e3', '1.50']) {
+        if (text.includes(`: ${spelling}`))
+          expect(fast.toString(YAML_OUTPUT_OPTIONS), label).toContain(`: ${spelling}`);
+      }
       let data: unknown;
       try {
         data = full.toJS({ maxAliasCount: 100 });

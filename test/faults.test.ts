@@ -88,7 +88,7 @@ describe('invalid input or output: exit 1, nothing written', () => {
       expect(result.code, result.err).toBe(1);
       expect(result.out).toBe('');
       expect(result.err.split('\n', 1)[0]).toBe(
-        `${STATE}:${line}:19: error: wg_vpn_connected is "maybe", allowed: true, false, "true", "false" [schema-enum] (at /wg_vpn_connected)`,
+        `${STATE}:${line}:19: error: wg_vpn_connected is "maybe", allowed: true, false, "true", "false", or null (not set) [schema-enum] (at /wg_vpn_connected)`,
       );
       expect(result.err).toContain(
         'cannot migrate: the file is not valid v1 (1 problem listed above); fix them, then run migrate again [input-invalid]',

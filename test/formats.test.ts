@@ -360,7 +360,11 @@ describe('--format sarif', () => {
       endLine: 6,
       endColumn: 18,
     });
+    // The v1 values the migration carries are warnings too (issue 15).
     expect(run?.results.filter((r) => r.level === 'warning').map((r) => r.ruleId)).toEqual([
+      'value-unset',
+      'value-carried',
+      'time-fallback',
       'peer-ip-outside-network',
       'peer-ip-duplicate',
       'peer-ip-invalid',

@@ -93,7 +93,7 @@ describe('values, paths and descriptions render as themselves', () => {
     for (const tag of ['<em>', '<strong>', '<b>', '<del>', '<a ', '<s>'])
       expect(html, tag).not.toContain(tag);
     // The step descriptions name `deployment_flags_*`, `wg_*, k0s_*`: escaped, so shown as written.
-    expect(html).toContain('Fold flat deployment_flags_* into deployment_flags');
+    expect(html).toContain('fold flat deployment_flags_* into deployment_flags');
     expect(html).toContain('Group wg_*, k0s_*, k0rdent_*, aws_* and (with KOF on) kof_*');
   });
 

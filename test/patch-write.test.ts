@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Document, parseDocument } from 'yaml';
 import { serialize } from '../src/migrate/serialize.js';
 import { fastParse } from '../src/parse/fast-yaml.js';
+import { faithfulNumber } from '../src/parse/numbers.js';
 import { setLegacyValue } from '../src/runtime/legacy.js';
 import { setPhase } from '../src/runtime/phase-ops.js';
 import { type StateView, updateState } from '../src/runtime/transaction.js';
@@ -241,6 +242,7 @@ describe('scalarEdits', () => {
     none((doc) => doc.setIn(['e'], 'x')); // an empty value has no range
     none((doc) => doc.setIn(['h'], 32)); // a hex number is written in hex again
     none((doc) => doc.setIn(['a'], -0)); // -0 reads back as 0
+    none((doc) => doc.setIn(['a'], faithfulNumber('12345678901234567890'))); // written in its digits
     none((doc) => doc.setIn(['a'], Number.NaN));
     none((doc) => doc.setIn(['a'], '😀')); // outside what the fast reader reads
     none((doc) => doc.setIn(['a'], 'bell\x07')); // the library writes \a, JSON \u0007

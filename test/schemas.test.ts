@@ -131,19 +131,26 @@ describe('v1 legacy booleans', () => {
   const validate = strictAjv().compile(loadSchema(1));
   const base = parseState(readFileSync(join(repoRoot, 'fixtures/v1/e5-deployer.yaml'), 'utf8')).data;
 
-  it.each([true, false, 'true', 'false'])('accepts wg_vpn_connected: %j', (value) => {
+  // null is "not set" (issue 15: carry, don't block); a value of unknown meaning is refused.
+  it.each([true, false, 'true', 'false', null])('accepts wg_vpn_connected: %j', (value) => {
     expect(validate({ ...base, wg_vpn_connected: value })).toBe(true);
   });
 
-  it.each(['maybe', 'yes', 'True', 'FALSE', '', 1, 0, null])('rejects wg_vpn_connected: %j', (value) => {
+  it.each(['maybe', 'yes', 'True', 'FALSE', '', 1, 0])('rejects wg_vpn_connected: %j', (value) => {
     expect(validate({ ...base, wg_vpn_connected: value })).toBe(false);
     expect(validate.errors?.map((error) => error.instancePath)).toContain('/wg_vpn_connected');
   });
 
-  it('rejects a quoted wireguard_port that is not a number, accepts the legacy quoted integer', () => {
+  it('accepts any wireguard_port: the migration carries one that is not a port (issue 15)', () => {
     const config = base.config as Json;
-    expect(validate({ ...base, config: { ...config, wireguard_port: '51846' } })).toBe(true);
-    expect(validate({ ...base, config: { ...config, wireguard_port: 51846 } })).toBe(true);
-    expect(validate({ ...base, config: { ...config, wireguard_port: 'abc' } })).toBe(false);
+    for (const port of ['51846', 51846, null, 'abc', 0, -1, 1e20, 51846.5]) {
+      expect(validate({ ...base, config: { ...config, wireguard_port: port } }), String(port)).toBe(true);
+    }
+  });
+
+  it.each([7, 'running', 'aborted'])('rejects a phase status of unknown meaning: %j', (status) => {
+    const phases = { install_k0s: { status } };
+    expect(validate({ ...base, phases })).toBe(false);
+    expect(validate.errors?.map((error) => error.instancePath)).toContain('/phases/install_k0s/status');
   });
 });

@@ -344,10 +344,12 @@ describe('validateParsed', () => {
     const result = validateParsed(parseState(text, 'f.yaml'));
     expect(result.version).toBe(1);
     expect(result.valid).toBe(false);
-    expect(result.problems.map((p) => [p.code, p.pointer])).toEqual([
-      ['schema-required', '/created_at'],
-      ['schema-pattern', '/config/wireguard_port'],
-      ['schema-enum', '/wg_vpn_connected'],
+    // Carry, don't block (issue 15): a missing created_at and a port that is no port are
+    // warnings the migration carries; only the boolean of unknown meaning is an error.
+    expect(result.problems.map((p) => [p.severity, p.code, p.pointer])).toEqual([
+      ['warning', 'value-unset', ''],
+      ['warning', 'value-carried', '/config/wireguard_port'],
+      ['error', 'schema-enum', '/wg_vpn_connected'],
     ]);
     const sorted = [...result.problems].sort((a, b) => a.line - b.line || a.col - b.col);
     expect(result.problems).toEqual(sorted);
@@ -355,7 +357,9 @@ describe('validateParsed', () => {
     const maybe = result.problems[2];
     expect(maybe?.line).toBe(lineOf('wg_vpn_connected'));
     expect(maybe?.col).toBe('wg_vpn_connected: '.length + 1);
-    expect(maybe?.message).toBe('wg_vpn_connected is "maybe", allowed: true, false, "true", "false"');
+    expect(maybe?.message).toBe(
+      'wg_vpn_connected is "maybe", allowed: true, false, "true", "false", or null (not set)',
+    );
     expect(result.problems[1]?.message).toContain('"abc"');
   });
 
@@ -364,12 +368,13 @@ describe('validateParsed', () => {
     expect(result.problems).toEqual([]);
   });
 
-  it('says what an integer-or-quoted-integer allows for a float', () => {
+  it('says what the migration does with a port that is a float (carried, the port null)', () => {
     const result = validateParsed(
       parseState(v1.replace('wireguard_port: "51846"', 'wireguard_port: 51846.5')),
     );
+    expect(result.valid).toBe(true);
     expect(result.problems.map((p) => p.message)).toEqual([
-      'config.wireguard_port is 51846.5, expected an integer (e.g. 51846, or the legacy quoted "51846")',
+      'config.wireguard_port is the number 51846.5, not a UDP port (1-65535): carried verbatim to unrecognized."config.wireguard_port"; config.wireguard_port is null',
     ]);
   });
 
@@ -639,7 +644,7 @@ describe('validate --format json', () => {
       {
         severity: 'error',
         code: 'schema-enum',
-        message: 'wg_vpn_connected is "maybe", allowed: true, false, "true", "false"',
+        message: 'wg_vpn_connected is "maybe", allowed: true, false, "true", "false", or null (not set)',
         pointer: '/wg_vpn_connected',
         line: 25,
         col: 19,

@@ -35,11 +35,17 @@ export const infraToTerraformCache: MigrationStep = {
       'migrated_v1',
       'these facts come from the v1 file, not Terraform',
     );
+    const cached = typeof lastUpdated === 'string' ? toUtc(lastUpdated) : undefined;
+    if (cached === undefined && lastUpdated !== undefined && lastUpdated !== null) {
+      log.carry(['last_updated'], 'not a time this tool can read: carried verbatim');
+    }
     log.set(
       ['infrastructure_facts', 'cache_timestamp'],
-      typeof lastUpdated === 'string' ? (toUtc(lastUpdated) ?? lastUpdated) : null,
-      'the v1 file was last written then',
-      ['last_updated'],
+      cached ?? null,
+      cached === undefined
+        ? 'the v1 file records no readable last_updated'
+        : 'the v1 file was last written then',
+      cached === undefined ? undefined : ['last_updated'],
     );
     log.set(['infrastructure_facts', 'terraform_state_checksum'], null, 'no Terraform state was read');
     log.set(['infrastructure_facts', 'stale'], true, 'not confirmed by Terraform yet: run infra sync');

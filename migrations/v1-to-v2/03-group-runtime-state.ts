@@ -31,10 +31,10 @@ export const groupRuntimeState: MigrationStep = {
       for (const host of keysAt(doc, [...PEERS_PATH])) {
         for (const field of keysAt(doc, [...PEERS_PATH, host])) {
           if (!PEER_FIELDS.includes(field)) {
-            log.move(
+            log.carry(
               [...PEERS_PATH, host, field],
-              ['unrecognized', `wireguard_peers.${host}.${field}`],
               'not a field of a v2 peer; carried verbatim',
+              `wireguard_peers.${host}.${field}`,
             );
           }
         }

@@ -1,7 +1,7 @@
 import { type Document, isMap, isScalar, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { ChangeLog } from '../../src/migrate/changes.js';
-import { findPair, keysAt, mapAt, type Path, rootMap, valueAt } from '../../src/migrate/doc.js';
-import { compactUtc, toUtc } from '../../src/migrate/times.js';
+import { copyNodeAt, findPair, keysAt, mapAt, type Path, rootMap, valueAt } from '../../src/migrate/doc.js';
+import { compactUtc, creationInstant, readTime, toUtc, unreadableReason } from '../../src/migrate/times.js';
 import type { MigrationStep } from '../../src/migrate/types.js';
 import { isPhaseApplicable, isPhaseName } from '../../src/phases.js';
 
@@ -19,15 +19,17 @@ export const wrapPhasesInSyntheticRun: MigrationStep = {
     'Wrap the v1 history (phase, status, timing, error, inline events, phases that ran) in one synthetic run and make it current',
   from: '1.4',
   to: '1.5',
-  apply(doc: Document) {
+  apply(doc: Document, context) {
     const log = new ChangeLog(doc, this.id);
+    // A scalar as it was written (a number keeps its spelling); undefined when absent or null.
     const text = (path: Path) => {
-      const value = valueAt(doc, path);
-      return value === undefined || value === null ? undefined : String(value);
+      const node = doc.getIn(path, true);
+      if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+      return typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
     };
-    const createdAt = text(['created_at']) ?? '';
-    const created = toUtc(createdAt) ?? createdAt;
     const lastUpdated = text(['last_updated']);
+    // The same creation time finalize-v2 writes into created_at.
+    const created = creationInstant(valueAt(doc, ['created_at']), lastUpdated, context.now);
     const status = text(['status']);
     const flags = {
       azure_children: valueAt(doc, ['deployment_flags', 'azure_children']) === true,
@@ -35,13 +37,13 @@ export const wrapPhasesInSyntheticRun: MigrationStep = {
     };
 
     // Live phase entries become v2 entries first, so that what the run copies is already clean.
-    normalizePhases(doc, log, lastUpdated);
+    normalizePhases(doc, log, (lastUpdated === undefined ? undefined : toUtc(lastUpdated)) ?? created);
 
+    // Each time on its own: an unreadable start does not make a readable end untrustworthy.
     const startText = text(['deployment_start_time']);
     const endText = text(['deployment_end_time']);
-    const start = startText === undefined ? undefined : toUtc(startText);
-    const end = endText === undefined ? undefined : toUtc(endText);
-    const startUnknown = startText !== undefined && start === undefined;
+    const start = startText === undefined ? undefined : readTime(startText);
+    const end = endText === undefined ? undefined : readTime(endText);
 
     const runId = `migrated-${compactUtc(created)}`;
     const root = rootMap(doc);
@@ -53,29 +55,27 @@ export const wrapPhasesInSyntheticRun: MigrationStep = {
     log.set([...RUN, 'synthetic'], true, 'built from a v1 file, not recorded by a real run');
     log.set(
       [...RUN, 'started_at'],
-      start ?? created,
-      start
+      start?.utc ?? created,
+      start?.utc
         ? `deployment_start_time ${JSON.stringify(startText)} converted to UTC`
-        : startText === undefined
+        : start === undefined
           ? 'no deployment_start_time: the file was created then'
-          : `deployment_start_time ${JSON.stringify(startText)} has no known time zone: falls back to created_at`,
+          : `deployment_start_time ${JSON.stringify(startText)} ${unreadableReason(start)}: falls back to created_at`,
     );
     let endedAt: string | null = null;
     let endReason = 'the attempt had not ended';
-    if (startUnknown) {
-      endReason = 'deployment_start_time has no known time zone, so the end is not trusted either';
-    } else if (endText !== undefined) {
-      endedAt = end ?? null;
-      endReason = end
+    if (end !== undefined) {
+      endedAt = end.utc ?? null;
+      endReason = end.utc
         ? `deployment_end_time ${JSON.stringify(endText)} converted to UTC`
-        : `deployment_end_time ${JSON.stringify(endText)} has no known time zone`;
+        : `deployment_end_time ${JSON.stringify(endText)} ${unreadableReason(end)}: the end is not known`;
     } else if (status === 'completed' && lastUpdated !== undefined) {
       endedAt = toUtc(lastUpdated) ?? null;
       endReason = 'status is completed and no end time was recorded: the file was last written then';
     }
     log.set([...RUN, 'ended_at'], endedAt, endReason);
     const durationText = text(['deployment_duration_seconds']);
-    const duration = durationText !== undefined && /^-?\d+$/.test(durationText) ? Number(durationText) : null;
+    const duration = safeInteger(durationText);
     log.set(
       [...RUN, 'duration_seconds'],
       duration,
@@ -90,7 +90,8 @@ export const wrapPhasesInSyntheticRun: MigrationStep = {
       return phaseStatus === 'completed' || phaseStatus === 'skipped';
     });
     const hasError = valueAt(doc, ['error_exit_code']) !== undefined;
-    const restartedLater = start !== undefined && end !== undefined && Date.parse(start) > Date.parse(end);
+    const restartedLater =
+      start?.utc !== undefined && end?.utc !== undefined && Date.parse(start.utc) > Date.parse(end.utc);
     let outcome: string;
     let outcomeReason: string;
     if (status === 'failed' || hasError) {
@@ -112,9 +113,12 @@ export const wrapPhasesInSyntheticRun: MigrationStep = {
     log.set([...RUN, 'flags'], { ...flags }, 'deployment_flags when the run was recorded', [
       'deployment_flags',
     ]);
-    log.set([...RUN, 'config_snapshot'], valueAt(doc, ['config']) ?? {}, 'config when the run was recorded', [
-      'config',
-    ]);
+    log.set(
+      [...RUN, 'config_snapshot'],
+      copyNodeAt(doc, ['config']) ?? {},
+      'config when the run was recorded',
+      ['config'],
+    );
     if (!log.move(['phase'], [...RUN, 'current_phase'], 'the v1 phase label describes where this run was')) {
       log.set([...RUN, 'current_phase'], null, 'the v1 file recorded no phase');
     }
@@ -137,12 +141,19 @@ export const wrapPhasesInSyntheticRun: MigrationStep = {
       }
     }
 
-    const exitCode = text(['error_exit_code']);
-    if (exitCode !== undefined) {
+    if (valueAt(doc, ['error_exit_code']) !== undefined) {
+      const exitCode = safeInteger(text(['error_exit_code']));
       log.set([...RUN, 'error'], {}, 'an error exit code was recorded');
-      log.move(['error_exit_code'], [...RUN, 'error', 'exit_code'], 'the run failed with this exit code');
-      if (/^-?\d+$/.test(exitCode)) {
-        retype(doc, log, [...RUN, 'error', 'exit_code'], Number(exitCode), 'exit codes are integers');
+      if (exitCode === null) {
+        // Past 2^53, a fraction, text: v2 has no place for it, but the run did fail.
+        log.carry(['error_exit_code'], 'not an exit code (an integer): carried verbatim; the run failed');
+      } else {
+        log.move(['error_exit_code'], [...RUN, 'error', 'exit_code'], 'the run failed with this exit code');
+        const node = doc.getIn([...RUN, 'error', 'exit_code'], true);
+        if (isScalar(node) && node.value !== exitCode) {
+          node.source = undefined;
+          retype(doc, log, [...RUN, 'error', 'exit_code'], exitCode, 'exit codes are integers');
+        }
       }
     } else {
       log.set([...RUN, 'error'], null, 'no error recorded');
@@ -157,7 +168,9 @@ export const wrapPhasesInSyntheticRun: MigrationStep = {
       if (log.move([key], [...RUN, 'source_timing', key], 'the v1 timing string, verbatim')) {
         const node = doc.getIn([...RUN, 'source_timing', key], true);
         if (isScalar(node) && typeof node.value !== 'string') {
-          retype(doc, log, [...RUN, 'source_timing', key], String(node.value), 'kept as text');
+          // As it was written: an epoch or a duration keeps its digits.
+          const written = node.source ?? String(node.value);
+          retype(doc, log, [...RUN, 'source_timing', key], written, 'kept as text');
         }
         // Quoted, so that a YAML 1.1 reader does not turn local times into dates.
         if (isScalar(node)) node.type = Scalar.QUOTE_DOUBLE;
@@ -178,36 +191,37 @@ function retype(doc: Document, log: ChangeLog, path: Path, value: unknown, reaso
   log.record('retype', path, path, value, reason);
 }
 
-// Unknown phases and fields go to unrecognized; times become UTC; a missing updated_at gets
-// the file's last_updated, the latest moment the phase can have changed.
-function normalizePhases(doc: Document, log: ChangeLog, lastUpdated: string | undefined): void {
+// Unknown phases and fields go to unrecognized; times become UTC (the fraction of a second kept);
+// a missing updated_at gets `fallback` (the file's last_updated, the latest moment the phase can
+// have changed, else its creation time), and so does an unreadable one, which is carried.
+function normalizePhases(doc: Document, log: ChangeLog, fallback: string): void {
   for (const name of keysAt(doc, ['phases'])) {
     if (!isPhaseName(name)) {
-      log.move(
-        ['phases', name],
-        ['unrecognized', `phases.${name}`],
-        'not a phase of the deployer; carried verbatim',
-      );
+      log.carry(['phases', name], 'not a phase of the deployer; carried verbatim');
       continue;
     }
     for (const field of keysAt(doc, ['phases', name])) {
       if (!PHASE_FIELDS.includes(field)) {
-        log.move(
-          ['phases', name, field],
-          ['unrecognized', `phases.${name}.${field}`],
-          'not a field of a v2 phase entry; carried verbatim',
-        );
+        log.carry(['phases', name, field], 'not a field of a v2 phase entry; carried verbatim');
       }
     }
-    const updated = valueAt(doc, ['phases', name, 'updated_at']);
-    if (updated === undefined || updated === null) {
-      const fallback = lastUpdated === undefined ? undefined : toUtc(lastUpdated);
-      if (fallback)
-        log.set(['phases', name, 'updated_at'], fallback, 'no updated_at: the file was last written then');
-    } else if (typeof updated === 'string') {
-      const utc = toUtc(updated);
-      if (utc && utc !== updated)
-        retype(doc, log, ['phases', name, 'updated_at'], utc, 'v2 timestamps are UTC');
+    const path = ['phases', name, 'updated_at'];
+    const updated = valueAt(doc, path);
+    const utc = typeof updated === 'string' ? toUtc(updated) : undefined;
+    if (utc !== undefined) {
+      if (utc !== updated) retype(doc, log, path, utc, 'v2 timestamps are UTC');
+      continue;
     }
+    if (updated !== undefined && updated !== null) {
+      log.carry(path, 'not a time this tool can read: carried verbatim');
+    }
+    log.set(path, fallback, 'no readable updated_at: the file was last written then');
   }
+}
+
+// The integer of a text of digits, when a double holds it exactly; else null.
+function safeInteger(text: string | undefined): number | null {
+  if (text === undefined || !/^-?\d+$/.test(text)) return null;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : null;
 }

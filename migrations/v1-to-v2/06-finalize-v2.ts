@@ -2,7 +2,7 @@ import { type Document, isScalar, type Pair } from 'yaml';
 import { schemaV2 } from '../../src/generated/schemas.js';
 import { ChangeLog } from '../../src/migrate/changes.js';
 import { keyName, keysAt, rootMap, valueAt } from '../../src/migrate/doc.js';
-import { formatUtc, toUtc } from '../../src/migrate/times.js';
+import { creationInstant, formatUtc, toUtc } from '../../src/migrate/times.js';
 import type { MigrationStep } from '../../src/migrate/types.js';
 
 /** Top-level keys of v2, in the order a v2 file lists them. */
@@ -22,22 +22,28 @@ export const finalizeV2: MigrationStep = {
     const log = new ChangeLog(doc, this.id);
     for (const key of keysAt(doc, [])) {
       if (!V2_KEY_ORDER.includes(key)) {
-        log.move([key], ['unrecognized', key], 'not a key this tool knows: carried verbatim, never dropped');
+        log.carry([key], 'not a key this tool knows: carried verbatim, never dropped');
       }
     }
     const createdAt = valueAt(doc, ['created_at']);
-    if (typeof createdAt === 'string') {
-      const utc = toUtc(createdAt);
-      const node = doc.getIn(['created_at'], true);
-      if (utc && utc !== createdAt && isScalar(node)) {
-        node.value = utc;
-        log.record('retype', ['created_at'], ['created_at'], utc, 'v2 timestamps are RFC 3339 UTC');
-      }
+    const utc = typeof createdAt === 'string' ? toUtc(createdAt) : undefined;
+    const node = doc.getIn(['created_at'], true);
+    if (utc !== undefined && utc !== createdAt && isScalar(node)) {
+      node.value = utc;
+      log.record('retype', ['created_at'], ['created_at'], utc, 'v2 timestamps are RFC 3339 UTC');
+    } else if (utc === undefined) {
+      // Missing or unreadable: what step 5 named the run after (see creationInstant).
+      if (createdAt !== undefined)
+        log.carry(['created_at'], 'not a time this tool can read: carried verbatim');
+      log.set(
+        ['created_at'],
+        creationInstant(createdAt, valueAt(doc, ['last_updated']), context.now),
+        'no readable created_at: last_updated stands in, else the migration time',
+      );
     }
     log.set(['schema_version'], 2, 'this file is now format v2');
     const now = formatUtc(context.now);
     log.set(['last_updated'], now, 'the migration wrote the file');
-    const previous = valueAt(doc, ['migrations_applied']);
     const entry = {
       id: context.chainId,
       from_version: 1,
@@ -47,11 +53,8 @@ export const finalizeV2: MigrationStep = {
       tool_version: context.toolVersion,
       input_sha256: context.inputSha256,
     };
-    log.set(
-      ['migrations_applied'],
-      [...(Array.isArray(previous) ? previous : []), entry],
-      'records this migration (rollback checks input_sha256)',
-    );
+    // A migrations_applied of the v1 file was carried to unrecognized by normalize-v1.
+    log.set(['migrations_applied'], [entry], 'records this migration (rollback checks input_sha256)');
 
     const root = rootMap(doc);
     const first = root.items[0] as Pair<{ commentBefore?: string | null }> | undefined;

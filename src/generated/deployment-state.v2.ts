@@ -49,7 +49,7 @@ export interface DeploymentStateV2 {
      */
     worker_count?: number;
     /**
-     * WireGuard UDP port; null until the WireGuard step chooses one (the deployer's template writes null).
+     * WireGuard UDP port; null until the WireGuard step chooses one (the deployer's template writes null, as a fresh file of the E0 template does).
      */
     wireguard_port?: number | null;
     /**

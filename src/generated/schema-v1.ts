@@ -5,12 +5,10 @@ export const schemaV1 = {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://k0rdent-state.dev/schemas/deployment-state.v1.schema.json",
   "title": "DeploymentStateV1",
-  "description": "k0rdent-on-Azure deployer state file, format v1 (unversioned: no schema_version key). Accepts every template era E0-E6 as the bash scripts wrote it: booleans as booleans or the legacy strings \"true\"/\"false\", numbers often as quoted strings, unknown keys allowed. Known keys are typed.",
+  "description": "k0rdent-on-Azure deployer state file, format v1 (unversioned: no schema_version key). Accepts every template era E0-E6 as the bash scripts wrote it, and follows the rule \"carry, don't block\": a value whose meaning is clear (null or a missing key: not set; the string '{}' or null for a map: empty; an unquoted number where text is expected: its digits; a local time with a known zone) is accepted and migrated with a warning, and a value v2 has no place for (a port 0, a negative count, text where a number belongs) is accepted and carried verbatim to unrecognized. Only a value of unknown meaning for a key the scripts branch on (a boolean \"maybe\", a phase status 7, an overall status \"aborted\") is an error. Unknown keys are allowed.",
   "type": "object",
   "required": [
     "deployment_id",
-    "created_at",
-    "last_updated",
     "config"
   ],
   "additionalProperties": true,
@@ -32,23 +30,23 @@ export const schemaV1 = {
     "deployer": {
       "description": "Who ran the deployer (E5 and later), e.g. an e-mail address or user name.",
       "markdownDescription": "Who ran the deployer (E5 and later), e.g. an e-mail address or user name.\n\n**In v2:** the same key.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "created_at": {
-      "description": "When the state file was created, ISO-8601 UTC.",
-      "markdownDescription": "When the state file was created, ISO-8601 UTC.\n\n**In v2:** the same key.",
+      "description": "When the state file was created: ISO-8601 UTC, or a local time with a known zone (converted to UTC, fraction of a second kept).",
+      "markdownDescription": "When the state file was created: ISO-8601 UTC, or a local time with a known zone.\n\n**In v2:** the same key in UTC, the fraction of a second kept. Missing or unreadable: `last_updated` (else the migration time) stands in, and an unreadable text is carried to `unrecognized.created_at`.",
       "examples": [
         "2025-12-03T09:12:44Z"
       ],
-      "$ref": "#/$defs/isoTimestamp"
+      "$ref": "#/$defs/timestamp"
     },
     "last_updated": {
-      "description": "When the state file was last written, ISO-8601 UTC.",
-      "markdownDescription": "When the state file was last written, ISO-8601 UTC.\n\n**In v2:** the same key, set to the migration time.",
+      "description": "When the state file was last written: ISO-8601 UTC, or a local time with a known zone.",
+      "markdownDescription": "When the state file was last written: ISO-8601 UTC, or a local time with a known zone.\n\n**In v2:** `infrastructure_facts.cache_timestamp` (in UTC; null when missing or unreadable, and an unreadable text is carried to `unrecognized.last_updated`); `last_updated` itself becomes the migration time.",
       "examples": [
         "2025-12-03T09:41:02Z"
       ],
-      "$ref": "#/$defs/isoTimestamp"
+      "$ref": "#/$defs/timestamp"
     },
     "phase": {
       "description": "The last phase touched, free text: a phase name, or a label such as preparation, vms_ready, azure_ready, k0s_deployed, k0rdent_deployed, reset, completed.",
@@ -58,10 +56,10 @@ export const schemaV1 = {
         "preparation",
         "k0rdent_deployed"
       ],
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "status": {
-      "description": "Overall status. Written too early by the old scripts (completed right after install_k0rdent); not trusted alone.",
+      "description": "Overall status. Written too early by the old scripts (completed right after install_k0rdent); not trusted alone. null: not set.",
       "markdownDescription": "Overall status. Written too early by the old scripts (completed right after install_k0rdent); not trusted alone.\n\n**In v2:** the synthetic run's `source_status`, verbatim; it helps decide the run's `outcome`.",
       "examples": [
         "in_progress"
@@ -69,16 +67,17 @@ export const schemaV1 = {
       "enum": [
         "in_progress",
         "completed",
-        "failed"
+        "failed",
+        null
       ]
     },
     "source_config_file": {
       "description": "The k0rdent configuration file the deployment was made from (E4 and later).",
       "markdownDescription": "The k0rdent configuration file the deployment was made from (E4 and later).\n\n**In v2:** the same key.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "deployment_flags": {
-      "description": "Optional components enabled for the deployment (E2 and later). Wins over the flat deployment_flags_* keys when both exist.",
+      "description": "Optional components enabled for the deployment (E2 and later). Wins over the flat deployment_flags_* keys when both exist. null or the string '{}': no flags recorded (they are inferred).",
       "markdownDescription": "Optional components enabled for the deployment (E2 and later). Wins over the flat deployment_flags_* keys when both exist.\n\n**In v2:** `deployment_flags`, both flags required booleans.",
       "examples": [
         {
@@ -86,7 +85,12 @@ export const schemaV1 = {
           "kof": false
         }
       ],
-      "type": "object",
+      "type": [
+        "object",
+        "null",
+        "string"
+      ],
+      "pattern": "^\\{\\}$",
       "additionalProperties": true,
       "properties": {
         "azure_children": {
@@ -110,41 +114,49 @@ export const schemaV1 = {
       "$ref": "#/$defs/legacyBool"
     },
     "config": {
-      "description": "Configuration snapshot written from the template. Open map; the keys below are typed.",
-      "markdownDescription": "Configuration snapshot written from the template. Open map; the keys below are typed.\n\n**In v2:** `config`, with `wireguard_port`, `controller_count` and `worker_count` as integers.",
-      "type": "object",
-      "additionalProperties": true,
-      "properties": {
-        "azure_location": {
-          "description": "Azure region, e.g. southeastasia.",
-          "type": "string"
+      "description": "Configuration snapshot written from the template. Open map; the keys below are typed. null or the string '{}': an empty map; any other non-map value is carried to unrecognized.",
+      "markdownDescription": "Configuration snapshot written from the template. Open map; the keys below are typed.\n\n**In v2:** `config`, with `wireguard_port`, `controller_count` and `worker_count` as integers. null or `'{}'`: an empty map. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": true,
+          "properties": {
+            "azure_location": {
+              "description": "Azure region, e.g. southeastasia.",
+              "$ref": "#/$defs/text"
+            },
+            "resource_group": {
+              "description": "Azure resource group name.",
+              "$ref": "#/$defs/text"
+            },
+            "controller_count": {
+              "description": "Number of controller VMs: a non-negative integer, or a legacy quoted one.",
+              "$ref": "#/$defs/count"
+            },
+            "worker_count": {
+              "description": "Number of worker VMs: a non-negative integer, or a legacy quoted one.",
+              "$ref": "#/$defs/count"
+            },
+            "wireguard_port": {
+              "description": "WireGuard UDP port (usually a quoted integer such as \"51846\"); null: not chosen yet (the E0 template).",
+              "markdownDescription": "WireGuard UDP port, usually the quoted integer `\"51846\"` that `update_state` wrote; `null` in a fresh E0 file (the port was chosen later). **In v2:** an integer 1-65535, or null. A value that is not a port (0, -1, 10^20, text) is carried verbatim to `unrecognized.\"config.wireguard_port\"` and the port is null.",
+              "examples": [
+                "51846",
+                51846,
+                null
+              ],
+              "$ref": "#/$defs/port"
+            },
+            "wireguard_network": {
+              "description": "WireGuard network in CIDR notation (E1 and later), e.g. 172.24.24.0/24.",
+              "$ref": "#/$defs/cidr"
+            }
+          }
         },
-        "resource_group": {
-          "description": "Azure resource group name.",
-          "type": "string"
-        },
-        "controller_count": {
-          "description": "Number of controller VMs (an integer, or a legacy quoted integer).",
-          "$ref": "#/$defs/legacyInteger"
-        },
-        "worker_count": {
-          "description": "Number of worker VMs (an integer, or a legacy quoted integer).",
-          "$ref": "#/$defs/legacyInteger"
-        },
-        "wireguard_port": {
-          "description": "WireGuard UDP port (usually a quoted integer such as \"51846\").",
-          "markdownDescription": "WireGuard UDP port, usually the quoted integer `\"51846\"` that `update_state` wrote. **In v2:** an integer.",
-          "examples": [
-            "51846",
-            51846
-          ],
-          "$ref": "#/$defs/legacyInteger"
-        },
-        "wireguard_network": {
-          "description": "WireGuard network in CIDR notation (E1 and later), e.g. 172.24.24.0/24.",
-          "$ref": "#/$defs/cidr"
+        {
+          "description": "Not a mapping: null or '{}' is an empty map; anything else is carried to unrecognized."
         }
-      }
+      ]
     },
     "azure_rg_status": {
       "description": "Resource group status, e.g. not_created or created.",
@@ -153,29 +165,32 @@ export const schemaV1 = {
         "created",
         "not_created"
       ],
-      "type": "string"
+      "$ref": "#/$defs/infraFact"
     },
     "azure_network_status": {
       "description": "Virtual network status, e.g. not_created or created.",
       "markdownDescription": "Virtual network status, e.g. not_created or created.\n\n**In v2:** `infrastructure_facts.outputs.network.status`.",
-      "type": "string"
+      "$ref": "#/$defs/infraFact"
     },
     "azure_ssh_key_status": {
       "description": "SSH key status, e.g. not_created or created.",
       "markdownDescription": "SSH key status, e.g. not_created or created.\n\n**In v2:** `infrastructure_facts.outputs.ssh_key.status`.",
-      "type": "string"
+      "$ref": "#/$defs/infraFact"
     },
     "vm_states": {
-      "description": "Per-VM infrastructure facts keyed by VM name. E0 wrote the string '{}' for an empty map.",
-      "markdownDescription": "Per-VM infrastructure facts keyed by VM name. E0 wrote the string '{}' for an empty map.\n\n**In v2:** `infrastructure_facts.outputs.vm_details` (`state` becomes `provisioning_state`).",
-      "type": [
-        "object",
-        "string"
-      ],
-      "pattern": "^\\{\\}$",
-      "additionalProperties": {
-        "$ref": "#/$defs/vmState"
-      }
+      "description": "Per-VM infrastructure facts keyed by VM name. E0 wrote the string '{}' for an empty map; null is an empty map too.",
+      "markdownDescription": "Per-VM infrastructure facts keyed by VM name. E0 wrote the string '{}' for an empty map.\n\n**In v2:** `infrastructure_facts.outputs.vm_details` (`state` becomes `provisioning_state`), carried as it is: the Terraform cache is an open map.",
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/$defs/vmState"
+          }
+        },
+        {
+          "description": "Not a mapping: '{}' or null is an empty map; anything else is carried as it is."
+        }
+      ]
     },
     "wg_keys_generated": {
       "description": "WireGuard keys generated.",
@@ -199,20 +214,30 @@ export const schemaV1 = {
     "wg_setup_method": {
       "description": "How the laptop side of WireGuard was set up.",
       "markdownDescription": "How the laptop side of WireGuard was set up.\n\n**In v2:** `wireguard_config.setup_method`.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "wg_macos_interface": {
       "description": "macOS WireGuard interface name, e.g. utun7.",
       "markdownDescription": "macOS WireGuard interface name, e.g. utun7.\n\n**In v2:** `wireguard_config.macos_interface`.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "wireguard_peers": {
-      "description": "WireGuard peers keyed by host name. private_key is a secret.",
-      "markdownDescription": "WireGuard peers keyed by host name. private_key is a secret.\n\n**In v2:** `wireguard_config.peers`.",
-      "type": "object",
-      "additionalProperties": {
-        "$ref": "#/$defs/wireguardPeer"
-      }
+      "description": "WireGuard peers keyed by host name. private_key is a secret. null or the string '{}': no peers.",
+      "markdownDescription": "WireGuard peers keyed by host name. private_key is a secret.\n\n**In v2:** `wireguard_config.peers`. null or `'{}'`: no peers. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/$defs/wireguardPeer"
+          }
+        },
+        {
+          "description": "Not a mapping: null or '{}' is no peers; anything else is carried to unrecognized.",
+          "not": {
+            "type": "object"
+          }
+        }
+      ]
     },
     "k0s_config_generated": {
       "description": "k0sctl configuration generated.",
@@ -257,12 +282,12 @@ export const schemaV1 = {
     "kof_mothership_version": {
       "description": "KOF mothership chart version.",
       "markdownDescription": "KOF mothership chart version.\n\n**In v2:** `optional_components.kof.mothership_version` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_mothership_namespace": {
       "description": "KOF mothership namespace.",
       "markdownDescription": "KOF mothership namespace.\n\n**In v2:** `optional_components.kof.mothership_namespace` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_regional_installed": {
       "description": "KOF regional cluster installed.",
@@ -272,27 +297,27 @@ export const schemaV1 = {
     "kof_regional_version": {
       "description": "KOF regional chart version.",
       "markdownDescription": "KOF regional chart version.\n\n**In v2:** `optional_components.kof.regional_version` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_regional_cluster_name": {
       "description": "KOF regional cluster name.",
       "markdownDescription": "KOF regional cluster name.\n\n**In v2:** `optional_components.kof.regional_cluster_name` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_regional_domain": {
       "description": "KOF regional domain.",
       "markdownDescription": "KOF regional domain.\n\n**In v2:** `optional_components.kof.regional_domain` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_regional_namespace": {
       "description": "KOF regional namespace.",
       "markdownDescription": "KOF regional namespace.\n\n**In v2:** `optional_components.kof.regional_namespace` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_regional_cluster_label": {
       "description": "KOF regional cluster label.",
       "markdownDescription": "KOF regional cluster label.\n\n**In v2:** `optional_components.kof.regional_cluster_label` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_child_installed": {
       "description": "KOF child cluster installed.",
@@ -302,22 +327,22 @@ export const schemaV1 = {
     "kof_child_version": {
       "description": "KOF child chart version.",
       "markdownDescription": "KOF child chart version.\n\n**In v2:** `optional_components.kof.child_version` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_child_namespace": {
       "description": "KOF child namespace.",
       "markdownDescription": "KOF child namespace.\n\n**In v2:** `optional_components.kof.child_namespace` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_child_regional_cluster": {
       "description": "Regional cluster the KOF child reports to.",
       "markdownDescription": "Regional cluster the KOF child reports to.\n\n**In v2:** `optional_components.kof.child_regional_cluster` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "kof_child_cluster_label": {
       "description": "KOF child cluster label.",
       "markdownDescription": "KOF child cluster label.\n\n**In v2:** `optional_components.kof.child_cluster_label` when KOF is on; dropped (and reported) when it is off.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "aws_credentials_configured": {
       "description": "AWS credentials configured.",
@@ -327,21 +352,20 @@ export const schemaV1 = {
     "aws_role_arn": {
       "description": "AWS role ARN.",
       "markdownDescription": "AWS role ARN.\n\n**In v2:** `cloud_credentials.aws.role_arn`.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "aws_profile_name": {
       "description": "AWS CLI profile name.",
       "markdownDescription": "AWS CLI profile name.\n\n**In v2:** `cloud_credentials.aws.profile_name`.",
-      "type": "string"
+      "$ref": "#/$defs/text"
     },
     "aws_account_id": {
-      "description": "AWS account id, a quoted string (leading zeros matter).",
-      "markdownDescription": "AWS account id, a quoted string (leading zeros matter).\n\n**In v2:** `cloud_credentials.aws.account_id`, still a string.",
+      "description": "AWS account id, a quoted string of digits (leading zeros matter); an unquoted number is kept as the digits it was written with.",
+      "markdownDescription": "AWS account id, a quoted string of digits (leading zeros matter).\n\n**In v2:** `cloud_credentials.aws.account_id`, a string: an unquoted `012345678901` keeps its digits as written. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
       "examples": [
         "012345678901"
       ],
-      "type": "string",
-      "pattern": "^[0-9]+$"
+      "$ref": "#/$defs/digits"
     },
     "deployment_start_time": {
       "description": "Start of the last deployment attempt: ISO-8601 UTC, or local wall-clock time such as 2025-07-19 14:36:43 +08 or 2025-11-17 09:45:00 PST.",
@@ -351,7 +375,7 @@ export const schemaV1 = {
         "2025-11-17 09:45:00 PST",
         "2025-12-03T09:12:44Z"
       ],
-      "$ref": "#/$defs/looseTime"
+      "$ref": "#/$defs/timing"
     },
     "deployment_end_time": {
       "description": "End of the last deployment attempt, in the same forms as deployment_start_time.",
@@ -359,7 +383,7 @@ export const schemaV1 = {
       "examples": [
         "2025-07-19 15:07:26 +08"
       ],
-      "$ref": "#/$defs/looseTime"
+      "$ref": "#/$defs/timing"
     },
     "deployment_duration_seconds": {
       "description": "Duration of the last attempt in seconds (usually a quoted integer).",
@@ -367,7 +391,7 @@ export const schemaV1 = {
       "examples": [
         "1843"
       ],
-      "$ref": "#/$defs/legacyInteger"
+      "$ref": "#/$defs/durationSeconds"
     },
     "error_exit_code": {
       "description": "Exit code recorded by an error trap (usually a quoted integer).",
@@ -375,95 +399,306 @@ export const schemaV1 = {
       "examples": [
         "1"
       ],
-      "$ref": "#/$defs/legacyInteger"
+      "$ref": "#/$defs/exitCode"
     },
     "phases": {
-      "description": "Phase statuses (E3 and later), keyed by phase name.",
+      "description": "Phase statuses (E3 and later), keyed by phase name. null or the string '{}': no phases. Entries of unknown phases are carried to unrecognized whatever they hold.",
       "markdownDescription": "Phase statuses (E3 and later), keyed by phase name.\n\n**In v2:** the live `phases` (applicable phases only) and the synthetic run's `phases` (every phase that was not pending).",
-      "type": "object",
+      "type": [
+        "object",
+        "null",
+        "string"
+      ],
       "additionalProperties": {
-        "$ref": "#/$defs/phaseEntry"
+        "description": "An unknown phase: carried verbatim to unrecognized."
+      },
+      "pattern": "^\\{\\}$",
+      "properties": {
+        "prepare_deployment": {
+          "description": "Status of phase prepare_deployment.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "setup_network": {
+          "description": "Status of phase setup_network.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "create_vms": {
+          "description": "Status of phase create_vms.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "setup_vpn": {
+          "description": "Status of phase setup_vpn.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "connect_vpn": {
+          "description": "Status of phase connect_vpn.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "install_k0s": {
+          "description": "Status of phase install_k0s.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "install_k0rdent": {
+          "description": "Status of phase install_k0rdent.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "setup_azure_children": {
+          "description": "Status of phase setup_azure_children.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "install_azure_csi": {
+          "description": "Status of phase install_azure_csi.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "install_kof_mothership": {
+          "description": "Status of phase install_kof_mothership.",
+          "$ref": "#/$defs/phaseEntry"
+        },
+        "install_kof_regional": {
+          "description": "Status of phase install_kof_regional.",
+          "$ref": "#/$defs/phaseEntry"
+        }
       }
     },
     "artifacts": {
-      "description": "Files the deployer produced (E3 and later). Open map.",
-      "markdownDescription": "Files the deployer produced (E3 and later). Open map.\n\n**In v2:** the same key.",
-      "type": "object"
+      "description": "Files the deployer produced (E3 and later). Open map. null or the string '{}': an empty map; any other non-map value is carried to unrecognized.",
+      "markdownDescription": "Files the deployer produced (E3 and later). Open map.\n\n**In v2:** the same key. null or `'{}'`: an empty map. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning."
     },
     "events": {
-      "description": "Inline event log (E0 only; later eras use deployment-events.yaml).",
-      "markdownDescription": "Inline event log (E0 only; later eras use deployment-events.yaml).\n\n**In v2:** the synthetic run's `events`.",
-      "type": "array",
-      "items": {
-        "type": "object"
-      }
+      "description": "Inline event log (E0 only; later eras use deployment-events.yaml). null, '{}' or '[]': no events; an item that is not a mapping, or a value that is not a list, is carried to unrecognized.",
+      "markdownDescription": "Inline event log (E0 only; later eras use deployment-events.yaml).\n\n**In v2:** the synthetic run's `events`. null, `'{}'` or `'[]'`: no events. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning."
     }
   },
   "$defs": {
     "legacyBool": {
-      "description": "A boolean, or the legacy strings \"true\"/\"false\" that E0 scripts wrote.",
-      "markdownDescription": "A boolean, or the legacy strings `\"true\"` / `\"false\"` that E0 scripts wrote. Anything else (`\"maybe\"`, `\"yes\"`, `1`) is an error, not something to guess. **In v2:** a real boolean.",
+      "description": "A boolean, or the legacy strings \"true\"/\"false\" that E0 scripts wrote; null: not set.",
+      "markdownDescription": "A boolean, or the legacy strings `\"true\"` / `\"false\"` that E0 scripts wrote; `null`: not set (left out of v2). Anything else (`\"maybe\"`, `\"yes\"`, `1`) is an error, not something to guess: the scripts branch on these keys. **In v2:** a real boolean.",
       "examples": [
         true,
         false,
         "true",
         "false"
-      ],
-      "type": [
-        "boolean",
-        "string"
       ],
       "enum": [
         true,
         false,
         "true",
-        "false"
+        "false",
+        null
       ]
     },
-    "legacyInteger": {
-      "description": "An integer, or a quoted integer as update_state wrote it.",
-      "markdownDescription": "An integer, or a quoted integer such as `\"1843\"`, as `update_state` wrote numbers. **In v2:** an integer.",
-      "examples": [
-        1843,
-        "1843"
-      ],
-      "type": [
-        "integer",
-        "string"
-      ],
-      "pattern": "^-?[0-9]+$"
+    "text": {
+      "description": "Text. An unquoted number is kept as the text it was written with; null: not set; anything else is carried to unrecognized.",
+      "markdownDescription": "Text. An unquoted number (`kof_mothership_version: 1.20`) is kept as the text it was written with (`\"1.20\"`); `null`: not set (left out of v2). Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        },
+        {
+          "description": "Anything else: carried."
+        }
+      ]
     },
-    "isoTimestamp": {
-      "description": "ISO-8601 / RFC 3339 timestamp, e.g. 2025-12-03T09:12:44Z.",
-      "markdownDescription": "An ISO-8601 / RFC 3339 timestamp, e.g. `2025-12-03T09:12:44Z`.",
-      "examples": [
-        "2025-12-03T09:12:44Z"
-      ],
-      "type": "string",
-      "format": "date-time"
+    "digits": {
+      "description": "A string of digits. An unquoted integer keeps the digits it was written with; null: not set; anything else is carried to unrecognized.",
+      "markdownDescription": "A string of digits (`\"012345678901\"`). An unquoted integer keeps the digits it was written with (`012345678901` → `\"012345678901\"`); `null`: not set. Anything else is carried verbatim to `unrecognized`.",
+      "anyOf": [
+        {
+          "type": "string",
+          "pattern": "^[0-9]+$"
+        },
+        {
+          "type": "integer",
+          "minimum": 0
+        },
+        {
+          "type": "null"
+        },
+        {
+          "description": "Anything else: carried."
+        }
+      ]
     },
-    "looseTime": {
-      "description": "A timestamp that starts with a date and a time: ISO-8601, or local wall-clock time with an optional zone.",
-      "markdownDescription": "A date and a time: ISO-8601, or the local wall-clock time older scripts wrote, with a numeric offset or a zone abbreviation (`2025-07-19 14:36:43 +08`, `2025-11-17 09:45:00 PST`). Read as YAML 1.2, so it stays a string.",
+    "count": {
+      "description": "A count: a non-negative integer, or a quoted one as update_state wrote it; null: not set. Anything else (negative, past 2^53, a fraction, text) is carried verbatim to unrecognized and left out of config.",
+      "markdownDescription": "A count: a non-negative integer, or a quoted one (`\"2\"`) as `update_state` wrote it; `null`: not set. A value v2 cannot hold as a count (negative, past 2^53, a fraction, text) is carried verbatim to `unrecognized` under its dotted path and left out of `config`. **In v2:** an integer.",
+      "examples": [
+        1,
+        "2"
+      ],
+      "anyOf": [
+        {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 9007199254740991
+        },
+        {
+          "type": "string",
+          "pattern": "^[0-9]+$"
+        },
+        {
+          "type": "null"
+        },
+        {
+          "description": "Anything else: carried."
+        }
+      ]
+    },
+    "port": {
+      "description": "A UDP port 1-65535: an integer or a quoted one; null: not chosen yet. Anything else is carried verbatim to unrecognized and the port is null.",
+      "markdownDescription": "A UDP port 1-65535: an integer or a quoted one (`\"51846\"`); `null`: not chosen yet (the E0 template). Anything else (0, -1, 10^20, text) is carried verbatim to `unrecognized.\"config.wireguard_port\"` and the port is `null`. **In v2:** an integer or null.",
+      "examples": [
+        "51846",
+        51846,
+        null
+      ],
+      "anyOf": [
+        {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 65535
+        },
+        {
+          "type": "string",
+          "pattern": "^[0-9]+$"
+        },
+        {
+          "type": "null"
+        },
+        {
+          "description": "Anything else: carried."
+        }
+      ]
+    },
+    "cidr": {
+      "description": "IPv4 network in CIDR notation; null: not set; anything else is carried to unrecognized.",
+      "markdownDescription": "An IPv4 network in CIDR notation, e.g. `172.24.24.0/24`. One of that form that is not a valid network (`172.24.24.0/33`) is kept, with a warning (peer IPs are then not checked against it); `null`: not set; anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
+      "examples": [
+        "172.24.24.0/24"
+      ],
+      "anyOf": [
+        {
+          "type": "string",
+          "pattern": "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$"
+        },
+        {
+          "type": "null"
+        },
+        {
+          "description": "Anything else: carried."
+        }
+      ]
+    },
+    "timestamp": {
+      "description": "A timestamp: ISO-8601 UTC, or a local time with a numeric offset or a known zone abbreviation (converted to UTC, fraction of a second kept). Anything else is carried verbatim to unrecognized and a fallback stands in.",
+      "markdownDescription": "A timestamp: ISO-8601 UTC (`2025-12-03T09:12:44Z`), or a local time with a numeric offset or a known zone abbreviation (`2025-06-07 21:04:51 +02`), converted to UTC with the fraction of a second kept as written. Anything else (a bare date, an epoch, free text) is carried verbatim to `unrecognized` and a fallback stands in; each is a warning.",
+      "examples": [
+        "2025-12-03T09:12:44Z",
+        "2025-06-07 21:04:51 +02"
+      ],
+      "anyOf": [
+        {
+          "type": "string",
+          "format": "date-time"
+        },
+        {
+          "type": "string",
+          "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?"
+        },
+        {
+          "description": "Anything else (a bare date, an epoch, free text): carried; a fallback stands in."
+        }
+      ]
+    },
+    "timing": {
+      "description": "Start or end of the last attempt: ISO-8601, or local wall-clock time with a zone. Converted to UTC when the zone is known; otherwise (no zone, unknown zone, a bare date, an epoch, an empty string) the run's time falls back, each time on its own. The text is kept in source_timing; null: not set.",
+      "markdownDescription": "A date and a time: ISO-8601, or the local wall-clock time older scripts wrote, with a numeric offset or a zone abbreviation (`2025-07-19 14:36:43 +08`, `2025-11-17 09:45:00 PST`). Read as YAML 1.2, so it stays a string. A value that cannot be read (no zone, an unknown zone, a bare date, an epoch, `\"\"`) is not an error: the run's `started_at` falls back to `created_at` and `ended_at` to null, each on its own. A list or a map is carried to `unrecognized`.",
       "examples": [
         "2025-07-19 14:36:43 +08",
         "2025-11-17 09:45:00 PST"
       ],
-      "type": "string",
-      "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?"
+      "anyOf": [
+        {
+          "type": "string",
+          "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?"
+        },
+        {
+          "type": [
+            "string",
+            "number",
+            "null"
+          ]
+        },
+        {
+          "description": "A list or a map: carried."
+        }
+      ]
     },
-    "cidr": {
-      "description": "IPv4 network in CIDR notation.",
-      "markdownDescription": "An IPv4 network in CIDR notation, e.g. `172.24.24.0/24`.",
+    "durationSeconds": {
+      "description": "Duration in whole seconds: an integer or a quoted one. Anything else gives duration_seconds null; the text is kept in source_timing (a list or a map goes to unrecognized); null: not set.",
+      "markdownDescription": "A duration in whole seconds, an integer or a quoted one (`\"1843\"`). **In v2:** the synthetic run's `duration_seconds`; anything else gives `null`. The text is kept in the run's `source_timing` either way.",
       "examples": [
-        "172.24.24.0/24"
+        "1843",
+        1843
       ],
-      "type": "string",
-      "pattern": "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "string",
+          "pattern": "^-?[0-9]+$"
+        },
+        {
+          "type": "null"
+        },
+        {
+          "description": "Anything else: duration_seconds is null."
+        }
+      ]
+    },
+    "exitCode": {
+      "description": "Exit code recorded by an error trap: an integer or a quoted one. Any other value still means the run failed; it is carried verbatim to unrecognized and error.exit_code is left out; null: not set.",
+      "markdownDescription": "An exit code, an integer or a quoted one (`\"1\"`). **In v2:** the synthetic run's `error.exit_code`, and its `outcome` is `failed`. Any other value still means the run failed: it is carried verbatim to `unrecognized.error_exit_code` and `exit_code` is left out.",
+      "examples": [
+        "1",
+        1
+      ],
+      "anyOf": [
+        {
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
+        },
+        {
+          "type": "string",
+          "pattern": "^-?[0-9]+$"
+        },
+        {
+          "type": "null"
+        },
+        {
+          "description": "Anything else: carried; the run failed."
+        }
+      ]
+    },
+    "infraFact": {
+      "description": "An infrastructure fact, e.g. not_created or created. Carried as it is into infrastructure_facts.outputs (an open map).",
+      "markdownDescription": "An infrastructure fact (`created`, `not_created`). **In v2:** under `infrastructure_facts.outputs`, an open map: carried as it is, whatever it holds.",
+      "examples": [
+        "created",
+        "not_created"
+      ]
     },
     "vmState": {
       "description": "Infrastructure facts of one VM.",
-      "markdownDescription": "Infrastructure facts of one VM: `public_ip`, `private_ip`, `state` (the Azure provisioning state) and `last_checked`. **In v2:** `infrastructure_facts.outputs.vm_details.<vm>`, with `state` as `provisioning_state`.",
+      "markdownDescription": "Infrastructure facts of one VM: `public_ip`, `private_ip`, `state` (the Azure provisioning state) and `last_checked`. **In v2:** `infrastructure_facts.outputs.vm_details.<vm>`, with `state` as `provisioning_state`. Any value is carried as it is (the Terraform cache is an open map).",
       "examples": [
         {
           "public_ip": "20.195.1.10",
@@ -472,30 +707,37 @@ export const schemaV1 = {
           "last_checked": "2025-12-03T09:30:11Z"
         }
       ],
-      "type": "object",
-      "additionalProperties": true,
-      "properties": {
-        "public_ip": {
-          "description": "Public IP address.",
-          "type": "string"
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": true,
+          "properties": {
+            "public_ip": {
+              "description": "Public IP address.",
+              "$ref": "#/$defs/infraFact"
+            },
+            "private_ip": {
+              "description": "Private IP address in the virtual network.",
+              "$ref": "#/$defs/infraFact"
+            },
+            "state": {
+              "description": "Azure provisioning state, e.g. Succeeded.",
+              "$ref": "#/$defs/infraFact"
+            },
+            "last_checked": {
+              "description": "When the VM was last checked.",
+              "$ref": "#/$defs/infraFact"
+            }
+          }
         },
-        "private_ip": {
-          "description": "Private IP address in the virtual network.",
-          "type": "string"
-        },
-        "state": {
-          "description": "Azure provisioning state, e.g. Succeeded.",
-          "type": "string"
-        },
-        "last_checked": {
-          "description": "When the VM was last checked.",
-          "type": "string"
+        {
+          "description": "Not a mapping: carried as it is."
         }
-      }
+      ]
     },
     "wireguardPeer": {
       "description": "One WireGuard peer.",
-      "markdownDescription": "One WireGuard peer: `ip`, `role` (`hub`, `controller`, `worker`), `public_key`, and the secret `private_key`, which this tool never prints. Old scripts gave peers past `.255` addresses such as `172.24.24.256`: a warning, carried as is. **In v2:** `wireguard_config.peers.<host>`.",
+      "markdownDescription": "One WireGuard peer: `ip`, `role` (`hub`, `controller`, `worker`), `public_key`, and the secret `private_key`, which this tool never prints. Old scripts gave peers past `.255` addresses such as `172.24.24.256`: a warning, carried as is. **In v2:** `wireguard_config.peers.<host>`. null or `'{}'`: an empty peer. Anything else is carried verbatim to `unrecognized` (under its dotted path) with a warning.",
       "examples": [
         {
           "ip": "172.24.24.1",
@@ -504,72 +746,100 @@ export const schemaV1 = {
           "keys_generated": true
         }
       ],
-      "type": "object",
-      "additionalProperties": true,
-      "properties": {
-        "ip": {
-          "description": "Peer address in the WireGuard network.",
-          "type": "string"
+      "anyOf": [
+        {
+          "type": "object",
+          "additionalProperties": true,
+          "properties": {
+            "ip": {
+              "description": "Peer address in the WireGuard network.",
+              "$ref": "#/$defs/text"
+            },
+            "role": {
+              "description": "Peer role.",
+              "$ref": "#/$defs/peerRole"
+            },
+            "private_key": {
+              "description": "WireGuard private key. A secret: never printed by this tool.",
+              "$ref": "#/$defs/text"
+            },
+            "public_key": {
+              "description": "WireGuard public key.",
+              "$ref": "#/$defs/text"
+            },
+            "keys_generated": {
+              "description": "Keys generated for this peer.",
+              "$ref": "#/$defs/legacyBool"
+            },
+            "keys_generated_at": {
+              "description": "When the keys were generated.",
+              "$ref": "#/$defs/text"
+            }
+          }
         },
-        "role": {
-          "description": "Peer role.",
-          "enum": [
-            "hub",
-            "controller",
-            "worker"
-          ]
-        },
-        "private_key": {
-          "description": "WireGuard private key. A secret: never printed by this tool.",
-          "type": "string"
-        },
-        "public_key": {
-          "description": "WireGuard public key.",
-          "type": "string"
-        },
-        "keys_generated": {
-          "description": "Keys generated for this peer.",
-          "$ref": "#/$defs/legacyBool"
-        },
-        "keys_generated_at": {
-          "description": "When the keys were generated.",
-          "type": "string"
+        {
+          "description": "Not a mapping: null or '{}' is an empty peer; anything else is carried to unrecognized.",
+          "not": {
+            "type": "object"
+          }
         }
-      }
+      ]
     },
     "phaseEntry": {
       "description": "Status of one phase.",
-      "markdownDescription": "Status of one phase: `status` (`pending`, `in_progress`, `completed`, `skipped`), `updated_at`, and `skipped_reason` (E6).",
+      "markdownDescription": "Status of one phase: `status` (`pending`, `in_progress`, `completed`, `skipped`), `updated_at`, and `skipped_reason` (E6). null or `'{}'`: an entry without a status, which the deployer reads as pending (so does the migration, with a warning); a status of unknown meaning is an error.",
       "examples": [
         {
           "status": "completed",
           "updated_at": "2025-12-03T09:13:02Z"
         }
       ],
-      "type": "object",
-      "required": [
-        "status"
+      "type": [
+        "object",
+        "null",
+        "string"
       ],
       "additionalProperties": true,
       "properties": {
         "status": {
-          "description": "Phase status.",
+          "description": "Phase status; null or missing: pending, as the deployer reads it.",
           "enum": [
             "pending",
             "in_progress",
             "completed",
-            "skipped"
+            "skipped",
+            null
           ]
         },
         "updated_at": {
-          "description": "When the status last changed, ISO-8601 UTC.",
-          "$ref": "#/$defs/isoTimestamp"
+          "description": "When the status last changed: ISO-8601 UTC or a local time with a known zone; missing or unreadable: the file's last_updated stands in.",
+          "$ref": "#/$defs/timestamp"
         },
         "skipped_reason": {
           "description": "Why the phase was skipped (E6).",
-          "type": "string"
+          "$ref": "#/$defs/text"
         }
-      }
+      },
+      "pattern": "^\\{\\}$"
+    },
+    "peerRole": {
+      "description": "Peer role: hub, controller or worker; null: not set; anything else is carried verbatim to unrecognized.",
+      "markdownDescription": "A WireGuard peer's role: `hub`, `controller` or `worker`; `null`: not set. Any other value is carried verbatim to `unrecognized` (under `wireguard_peers.<host>.role`).",
+      "anyOf": [
+        {
+          "enum": [
+            "hub",
+            "controller",
+            "worker"
+          ]
+        },
+        {
+          "type": "null"
+        },
+        {
+          "description": "Anything else: carried."
+        }
+      ]
     }
   }
 } as const;

@@ -70,7 +70,7 @@ export const schemaV2 = {
     },
     "config": {
       "description": "Configuration snapshot. Open map kept as is; wireguard_port, controller_count and worker_count are integers.",
-      "markdownDescription": "Configuration snapshot, kept as the deployer wrote it. An **open map**: any key is allowed, but `wireguard_port`, `controller_count` and `worker_count` are integers (v1 wrote them quoted) and `wireguard_network` is an IPv4 CIDR.",
+      "markdownDescription": "Configuration snapshot, kept as the deployer wrote it. An **open map**: any key is allowed, but `wireguard_port`, `controller_count` and `worker_count` are integers (v1 wrote them quoted; `wireguard_port` is null until the port is chosen) and `wireguard_network` is an IPv4 CIDR.",
       "examples": [
         {
           "azure_location": "southeastasia",
@@ -103,7 +103,7 @@ export const schemaV2 = {
           "minimum": 0
         },
         "wireguard_port": {
-          "description": "WireGuard UDP port; null until the WireGuard step chooses one (the deployer's template writes null).",
+          "description": "WireGuard UDP port; null until the WireGuard step chooses one (the deployer's template writes null, as a fresh file of the E0 template does).",
           "type": [
             "integer",
             "null"

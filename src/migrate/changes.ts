@@ -1,4 +1,4 @@
-import { type Document, isScalar } from 'yaml';
+import { type Document, isNode, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import {
   dottedPath,
   findPair,
@@ -27,7 +27,11 @@ export class ChangeLog {
 
   /** Records a change; the value is redacted by the last segment of its path. */
   record(op: ChangeOp, from: Path | null, to: Path | null, value: unknown, reason: string): void {
-    const last = String((to ?? from ?? []).at(-1) ?? '');
+    // The last key, also of a carried value's dotted name (`wireguard_peers.hub.private_key (2)`).
+    const last = String((to ?? from ?? []).at(-1) ?? '')
+      .replace(/ \(\d+\)$/, '')
+      .split('.')
+      .at(-1);
     this.changes.push({
       step: this.step,
       op,
@@ -60,13 +64,43 @@ export class ChangeLog {
   }
 
   /**
-   * Sets a value that did not exist (`add`) or replaces one (`set`). `copiedFrom` names the
-   * place a copied value comes from.
+   * Sets a value that did not exist (`add`) or replaces one (`set`): plain data, or a node (a
+   * copy made with copyNodeAt). `copiedFrom` names the place a copied value comes from.
    */
   set(path: Path, value: unknown, reason: string, copiedFrom?: Path): void {
     const existed = valueAt(this.doc, path) !== undefined;
     setValue(this.doc, path, value);
-    this.record(existed ? 'set' : 'add', copiedFrom ?? (existed ? path : null), path, value, reason);
+    const plain = isNode(value) ? value.toJSON() : value;
+    this.record(existed ? 'set' : 'add', copiedFrom ?? (existed ? path : null), path, plain, reason);
+  }
+
+  /**
+   * Carries the value at `from` (a key of a mapping or an item of a list) verbatim to
+   * `unrecognized`, under `name` (the dotted v1 path by default), or `name (2)`, `name (3)`, ...
+   * when another value already has that name: nothing is ever put over another. Returns the key
+   * used, or undefined when there is no value at `from`.
+   */
+  carry(from: Path, reason: string, name: string = dottedPath(from)): string | undefined {
+    const parent = from.slice(0, -1);
+    const last = from.at(-1);
+    const container = parent.length === 0 ? this.doc.contents : this.doc.getIn(parent, true);
+    let pair: Pair<Node, Node | null> | undefined;
+    if (isSeq(container) && typeof last === 'number') {
+      const [item] = container.items.splice(last, 1) as Node[];
+      if (item === undefined) return undefined;
+      pair = this.doc.createPair(name, null) as Pair<Node, Node | null>;
+      pair.value = item;
+    } else {
+      pair = takePair(this.doc, parent, String(last));
+    }
+    if (!pair) return undefined;
+    const taken = mapAt(this.doc, ['unrecognized']);
+    let key = name;
+    for (let n = 2; taken && findPair(taken, key); n++) key = `${name} (${n})`;
+    const value = pair.value === null ? null : (pair.value.toJSON() as unknown);
+    putPair(this.doc, ['unrecognized'], key, pair);
+    this.record('move', from, ['unrecognized', key], value, reason);
+    return key;
   }
 
   /** Removes the value at `path` and reports it with its value; false when absent. */

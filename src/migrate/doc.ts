@@ -1,4 +1,16 @@
-import { type Document, isMap, isPair, isScalar, isSeq, type Node, type Pair, Scalar, YAMLMap } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  type Node,
+  type Pair,
+  Scalar,
+  visit,
+  YAMLMap,
+} from 'yaml';
 
 /**
  * Helpers that edit a YAML Document in place while keeping the nodes (and so their comments
@@ -86,6 +98,8 @@ export function putPair(doc: Document, path: Path, key: string, pair: Pair<Node,
   const map = ensureMap(doc, path);
   if (isScalar(pair.key)) pair.key.value = key;
   else pair.key = doc.createNode(key) as Node;
+  // A blank line that set a top-level key apart means nothing inside a section.
+  if (path.length > 0) pair.key.spaceBefore = false;
   const existing = findPair(map, key);
   if (existing)
     map.items.splice(
@@ -129,6 +143,26 @@ export function valueAt(doc: Document, path: Path): unknown {
   if (isScalar(node)) return node.value;
   if (isMap(node) || isSeq(node)) return node.toJSON();
   return node;
+}
+
+/**
+ * A deep copy of the node at `path` for another place in the same document (the run's
+ * config_snapshot of config): the nodes themselves, so numbers keep their spelling, without the
+ * comments and anchors that belong to the original. Undefined when there is no node there.
+ */
+export function copyNodeAt(doc: Document, path: Path): Node | undefined {
+  const node = doc.getIn(path, true);
+  if (!isNode(node)) return undefined;
+  const copy = node.clone() as Node;
+  visit(copy, (_key, item) => {
+    if (isNode(item)) {
+      item.comment = null;
+      item.commentBefore = null;
+      item.spaceBefore = false;
+      item.anchor = undefined;
+    }
+  });
+  return copy;
 }
 
 /** The scalar node at a path, when there is one. */

@@ -8,6 +8,7 @@ import type { Problem } from '../validate/problem.js';
 import { dotted } from '../validate/schema.js';
 import { validateParsed, validateTextFast } from '../validate/validate.js';
 import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
+import { settleComments, watchComments } from './comments.js';
 import { serialize } from './serialize.js';
 import type { Change, MigrationChain, StepContext, StepWarning } from './types.js';
 
@@ -133,6 +134,7 @@ export function migrateParsed(
   const chains = repairs.length > 0 ? repairs : chainsFrom(fromVersion);
   const changes: Change[] = [];
   const warnings: StepWarning[] = [];
+  const comments = watchComments(parsed.doc, parsed.text);
   for (const chain of chains) {
     for (const step of chain.steps) {
       const context: StepContext = {
@@ -155,6 +157,7 @@ export function migrateParsed(
     }
   }
 
+  warnings.push(...settleComments(parsed.doc, comments));
   const text = serialize(parsed.doc, encoding);
   // The written text is read back and checked: by the fast reader when it can (the same result
   // as parsing it again, in a fraction of the time), else by parseState.

@@ -5,9 +5,11 @@
  */
 
 /**
- * Zone abbreviations converted, with their offset from UTC in minutes. Ambiguous abbreviations
- * (CST: US Central or China; IST: India, Ireland or Israel; BST: British Summer or Bangladesh)
- * are deliberately absent: a time in such a zone is kept verbatim and not converted.
+ * Zone abbreviations converted, with their offset from UTC in minutes: the one list (the README's
+ * "Decisions" repeats it, and a test checks that it does). Ambiguous abbreviations (CST: US
+ * Central or China; IST: India, Ireland or Israel; BST: British Summer or Bangladesh) are
+ * deliberately absent: a time in such a zone is kept verbatim and not converted. CDT is taken as
+ * US Central Daylight Time and GST as Gulf Standard Time, the meanings deployers' clocks use.
  */
 export const ZONE_OFFSETS: Readonly<Record<string, number>> = {
   UTC: 0,
@@ -20,6 +22,7 @@ export const ZONE_OFFSETS: Readonly<Record<string, number>> = {
   EET: 120,
   EEST: 180,
   MSK: 180,
+  GST: 240,
   SGT: 480,
   HKT: 480,
   AWST: 480,
@@ -38,6 +41,7 @@ export const ZONE_OFFSETS: Readonly<Record<string, number>> = {
   PDT: -420,
   MST: -420,
   MDT: -360,
+  CDT: -300,
   EST: -300,
   EDT: -240,
 };
@@ -45,26 +49,33 @@ export const ZONE_OFFSETS: Readonly<Record<string, number>> = {
 const LOCAL_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?|[A-Za-z]{1,5})?$/;
 
+/** Why a v1 time string could not be converted (see {@link readTime}). */
+export type UnreadableTime = 'not-a-time' | 'no-zone' | 'unknown-zone';
+
 /**
- * Converts a v1 time string to RFC 3339 UTC (`2025-07-19T06:36:43Z`). Returns undefined when the
- * zone is missing, unknown or ambiguous, or the text is not a date and time.
+ * Reads a v1 time string: `{ utc }` in RFC 3339 UTC, the fraction of a second kept digit for
+ * digit (`2025-07-01 12:00:00.250 +02` → `2025-07-01T10:00:00.250Z`), or `{ unreadable, zone }`
+ * saying why not: not a date and a time (a bare date, an epoch, free text), no zone, or a zone
+ * that is not a numeric offset nor in {@link ZONE_OFFSETS}.
  */
-export function toUtc(text: string): string | undefined {
+export function readTime(
+  text: string,
+): { utc: string; unreadable?: undefined } | { utc?: undefined; unreadable: UnreadableTime; zone?: string } {
   const match = LOCAL_TIME.exec(text.trim());
-  if (!match) return undefined;
+  if (!match) return { unreadable: 'not-a-time' };
   const [, year, month, day, hour, minute, second = '0', fraction, zone] = match;
-  if (zone === undefined) return undefined;
+  if (zone === undefined) return { unreadable: 'no-zone' };
   let offset: number | undefined;
   if (/^[+-]/.test(zone)) {
     const digits = zone.slice(1).replace(':', '');
     const hours = Number(digits.slice(0, 2));
     const minutes = digits.length > 2 ? Number(digits.slice(2)) : 0;
-    if (hours > 14 || minutes > 59) return undefined;
+    if (hours > 14 || minutes > 59) return { unreadable: 'unknown-zone', zone };
     offset = (zone.startsWith('-') ? -1 : 1) * (hours * 60 + minutes);
   } else {
     offset = ZONE_OFFSETS[zone.toUpperCase()];
   }
-  if (offset === undefined) return undefined;
+  if (offset === undefined) return { unreadable: 'unknown-zone', zone };
   const local = Date.UTC(
     Number(year),
     Number(month) - 1,
@@ -82,10 +93,45 @@ export function toUtc(text: string): string | undefined {
     Number(minute) > 59 ||
     Number(second) > 60
   ) {
-    return undefined;
+    return { unreadable: 'not-a-time' };
   }
-  const utc = new Date(local - offset * 60_000).toISOString();
-  return fraction === undefined ? utc.replace(/\.\d{3}Z$/, 'Z') : utc;
+  // Whole seconds through Date, the fraction as written: `.250` stays `.250`, never `.000`.
+  const utc = formatUtc(new Date(local - offset * 60_000));
+  return { utc: fraction === undefined ? utc : utc.replace(/Z$/, `.${fraction}Z`) };
+}
+
+/**
+ * Converts a v1 time string to RFC 3339 UTC (`2025-07-19T06:36:43Z`, a fraction of a second
+ * kept as written). Returns undefined when the zone is missing, unknown or ambiguous, or the text
+ * is not a date and time.
+ */
+export function toUtc(text: string): string | undefined {
+  return readTime(text).utc;
+}
+
+/** Says in words why {@link readTime} could not read a time, for reports. */
+export function unreadableReason(result: { unreadable?: UnreadableTime; zone?: string }): string {
+  switch (result.unreadable) {
+    case 'no-zone':
+      return 'has no time zone';
+    case 'unknown-zone':
+      return `has a time zone this tool does not convert (${result.zone ?? ''}: unknown or ambiguous; the README lists the known ones)`;
+    default:
+      return 'is not a date and a time';
+  }
+}
+
+/**
+ * The creation time a migrated file records, in RFC 3339 UTC: `created_at` when it can be read,
+ * else `last_updated` when that can, else the migration time (a file whose every time is
+ * unreadable was still created by then).
+ */
+export function creationInstant(createdAt: unknown, lastUpdated: unknown, now: Date): string {
+  for (const candidate of [createdAt, lastUpdated]) {
+    const utc = typeof candidate === 'string' ? toUtc(candidate) : undefined;
+    if (utc !== undefined) return utc;
+  }
+  return formatUtc(now);
 }
 
 /** Formats a date as RFC 3339 UTC without milliseconds. */

@@ -12,6 +12,7 @@ import { ExitCode, ReadError, StateError, VersionError } from '../errors.js';
 import { LATEST_VERSION } from '../version.js';
 import { textPosition } from './decode.js';
 import { excessiveNesting, MAX_NESTING_DEPTH } from './depth.js';
+import { FAITHFUL_YAML_OPTIONS } from './numbers.js';
 import { parseStateDocument } from './stitch.js';
 
 /** Most alias expansions a state file may need; real files have none. */
@@ -44,7 +45,8 @@ export class NotAStateError extends StateError {
 
 /**
  * Parses a state file's text as YAML 1.2 (so `2025-07-19 14:36:43 +08` stays a string), with
- * unique keys and bounded alias expansion. Throws {@link ReadError} for text that is not YAML and
+ * unique keys and bounded alias expansion; numbers are written back as they were spelled (see
+ * numbers.ts). Throws {@link ReadError} for text that is not YAML and
  * {@link NotAStateError} for YAML that is not a deployment state.
  */
 export function parseState(text: string, file?: string): ParsedState {
@@ -61,7 +63,7 @@ export function parseState(text: string, file?: string): ParsedState {
   // parseDocument, with long event lists built directly (the same Document; see stitch.ts).
   const doc = parseStateDocument(
     text,
-    { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false, keepSourceTokens: false },
+    { ...FAITHFUL_YAML_OPTIONS, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false },
     lineCounter,
   );
   const first = doc.errors[0];

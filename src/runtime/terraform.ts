@@ -11,11 +11,12 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { type Document, isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ExitCode, type SourcePosition, StateError } from '../errors.js';
 import { ensureMap, findPair, keyName, rootMap, valueAt } from '../migrate/doc.js';
 import { formatUtc } from '../migrate/times.js';
 import { textPosition } from '../parse/decode.js';
+import { keepJsonNumbers, numberText } from '../parse/numbers.js';
 
 /** One Terraform output, as `terraform output -json` or a state file gives it. */
 export interface TerraformOutput {
@@ -94,7 +95,7 @@ const BACKEND_FIX = 'run `terraform init` again in the Terraform folder';
  * JSON and `terraform-outputs-shape` when it is JSON of another shape (exit 3).
  */
 export function parseOutputsJson(text: string, file: string): Record<string, TerraformOutput> {
-  const data = parseJson(text, file, OUTPUTS_FIX);
+  const data = parseJson(text, file, OUTPUTS_FIX, true);
   const shape = (message: string) =>
     new TerraformError('terraform-outputs-shape', message, { exitCode: ExitCode.unreadable, file });
   if (!isRecord(data)) {
@@ -125,7 +126,7 @@ export function parseOutputsJson(text: string, file: string): Record<string, Ter
  */
 export function parseTfstate(text: string, file: string): TfstateData {
   const stateSha256 = createHash('sha256').update(text, 'utf8').digest('hex');
-  const data = parseJson(text, file, TFSTATE_FIX);
+  const data = parseJson(text, file, TFSTATE_FIX, true);
   const shape = (message: string) =>
     new TerraformError('tfstate-shape', message, { exitCode: ExitCode.unreadable, file });
   if (!isRecord(data)) throw shape(`is a JSON ${jsonKind(data)}, not a Terraform state file; ${TFSTATE_FIX}`);
@@ -581,7 +582,7 @@ export function applyTerraformSync(
     }
     const value = stored.get(name);
     stored.delete(name);
-    if (deepEqual(toPlain(pair.value as Node | null), value)) continue;
+    if (holds(pair.value, value)) continue;
     replaceValue(doc, pair as Pair<Node, Node | null>, value);
     summary.changed.push(name);
   }
@@ -663,24 +664,27 @@ function replaceValue(doc: Document, pair: Pair<Node, Node | null>, value: unkno
   pair.value = node;
 }
 
-function toPlain(node: Node | null): unknown {
-  if (node === null || node === undefined) return null;
-  return node.toJSON();
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
+// Whether a cached node holds `value` (Terraform's data). A number Terraform gave with more
+// digits than a double keeps (a faithful scalar, see src/parse/numbers.ts) is compared by its
+// digits, so that a change in the last digits is a change.
+function holds(node: unknown, value: unknown): boolean {
+  if (isScalar(value)) return isScalar(node) && numberText(node) === value.source;
+  if (Array.isArray(value)) {
     return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((item, i) => deepEqual(item, b[i]))
+      isSeq(node) &&
+      node.items.length === value.length &&
+      value.every((item, i) => holds(node.items[i], item))
     );
   }
-  if (!isRecord(a) || !isRecord(b)) return false;
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => key in b && deepEqual(a[key], b[key]));
+  if (isRecord(value)) {
+    if (!isMap(node)) return false;
+    const keys = Object.keys(value);
+    if (node.items.length !== keys.length) return false;
+    const pairs = new Map(node.items.map((pair) => [isScalar(pair.key) ? String(pair.key.value) : '', pair]));
+    return keys.every((key) => pairs.has(key) && holds(pairs.get(key)?.value, value[key]));
+  }
+  if (isScalar(node)) return node.value === value;
+  return (node === null || node === undefined) && value === null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -848,7 +852,8 @@ function decode(bytes: Buffer, file: string): string {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-function parseJson(text: string, file: string, fix: string): unknown {
+// With `keepNumbers`, outputs' numbers keep their digits (see keepJsonNumbers).
+function parseJson(text: string, file: string, fix: string, keepNumbers = false): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') {
     throw new TerraformError('terraform-not-json', `is empty, not JSON; ${fix}`, {
@@ -857,7 +862,8 @@ function parseJson(text: string, file: string, fix: string): unknown {
     });
   }
   try {
-    return JSON.parse(body);
+    const data: unknown = JSON.parse(body);
+    return keepNumbers ? keepJsonNumbers(body, data) : data;
   } catch (error) {
     const found = jsonError(body);
     // `name = value` lines are what plain `terraform output` prints.

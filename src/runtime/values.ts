@@ -3,6 +3,7 @@ import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { schemaV2 } from '../generated/schema-v2.js';
 import { formatUtc } from '../migrate/times.js';
+import { bendsAsNumber, faithfulNumber, keepJsonNumbers } from '../parse/numbers.js';
 import { didYouMean } from '../suggest.js';
 import { routeKey } from './lookup.js';
 import { RefusedError } from './refused.js';
@@ -70,7 +71,7 @@ export class ValueError extends StateError {
 export function typeValue(raw: string, path: readonly string[], json: boolean): unknown {
   if (json) {
     try {
-      return JSON.parse(raw) as unknown;
+      return keepJsonNumbers(raw, JSON.parse(raw));
     } catch (error) {
       throw new ValueError(
         `value ${JSON.stringify(raw)} is not JSON (${(error as Error).message}); drop --json to store it as text`,
@@ -81,7 +82,8 @@ export function typeValue(raw: string, path: readonly string[], json: boolean): 
   const wants = (type: string) => types === undefined || types.includes(type);
   if (wants('boolean') && (raw === 'true' || raw === 'false')) return raw === 'true';
   if ((wants('integer') || wants('number')) && /^-?\d+$/.test(raw) && !(types?.includes('string') ?? false)) {
-    return Number(raw);
+    // Written with its digits (12345678901234567890, 007), not as the double it reads as.
+    return bendsAsNumber(raw) ? faithfulNumber(raw) : Number(raw);
   }
   if (types && !types.includes('string')) {
     throw new ValueError(
@@ -244,7 +246,7 @@ export function setInfra(view: StateView, key: string, raw: string, now: Date): 
   }
   let value: unknown;
   try {
-    value = JSON.parse(raw) as unknown;
+    value = keepJsonNumbers(raw, JSON.parse(raw));
   } catch (error) {
     throw new ValueError(
       `infra set takes JSON; ${JSON.stringify(raw)} is not (${(error as Error).message}); quote text: '"${raw}"'`,

@@ -2,6 +2,7 @@ import { isPhaseApplicable, isPhaseName, PHASE_FLAG, PHASES } from '../phases.js
 import { inNetwork, parseCidr, parseIPv4 } from './ipv4.js';
 import { toPointer } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
+import { v1FindingProblems } from './v1-values.js';
 
 type Data = Record<string, unknown>;
 
@@ -90,6 +91,7 @@ export function v2Invariants(data: Data): UnplacedProblem[] {
     }
   }
 
+  problems.push(...networkProblems(data));
   const wireguard = isObject(data.wireguard_config) ? data.wireguard_config : undefined;
   if (wireguard && isObject(wireguard.peers)) {
     problems.push(...peerProblems(wireguard.peers, ['wireguard_config', 'peers'], networkOf(data)));
@@ -97,16 +99,39 @@ export function v2Invariants(data: Data): UnplacedProblem[] {
   return problems;
 }
 
-/** Data-quality warnings that also apply to v1 files: WireGuard peer IPs. */
+/**
+ * Data-quality warnings of v1 files: WireGuard peer IPs and network, and every value the
+ * migration takes with a warning (see v1-values.ts).
+ */
 export function v1Warnings(data: Data): UnplacedProblem[] {
-  return isObject(data.wireguard_peers)
-    ? peerProblems(data.wireguard_peers, ['wireguard_peers'], networkOf(data))
-    : [];
+  return [
+    ...v1FindingProblems(data),
+    ...networkProblems(data),
+    ...(isObject(data.wireguard_peers)
+      ? peerProblems(data.wireguard_peers, ['wireguard_peers'], networkOf(data))
+      : []),
+  ];
 }
 
 function networkOf(data: Data): string | undefined {
   const config = isObject(data.config) ? data.config : {};
   return typeof config.wireguard_network === 'string' ? config.wireguard_network : undefined;
+}
+
+// A config.wireguard_network of the right form that is not a network (`172.24.24.0/33`,
+// `300.1.1.1/24`): said, not skipped silently, since the peer IPs are then not checked against it.
+function networkProblems(data: Data): UnplacedProblem[] {
+  const network = networkOf(data);
+  if (network === undefined || parseCidr(network) !== undefined) return [];
+  if (!/^[0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}$/.test(network)) return [];
+  return [
+    {
+      severity: 'warning',
+      code: 'wireguard-network-invalid',
+      pointer: '/config/wireguard_network',
+      message: `config.wireguard_network ${JSON.stringify(network)} is not a valid IPv4 network (each part 0-255, a prefix of at most 32), so peer IPs are not checked against it; correct it, e.g. 172.24.24.0/24`,
+    },
+  ];
 }
 
 function unknownPhases(phases: Data, at: Array<string | number>): UnplacedProblem[] {

@@ -26,9 +26,17 @@ export function schemaProblems(data: unknown, version: number): UnplacedProblem[
   // A v1 key is "written by an old script" only in a file that says it is v2.
   const isV2File =
     data !== null && typeof data === 'object' && (data as { schema_version?: unknown }).schema_version === 2;
-  for (const error of validate.errors ?? []) {
+  const errors = validate.errors ?? [];
+  for (const error of errors) {
     // propertyNames failures are reported by the phase invariants (unknown-phase) instead.
     if (error.keyword === 'propertyNames' || 'propertyName' in error) continue;
+    // "a mapping of peers, or anything that is not a mapping" failed because something inside
+    // the mapping did: that deeper problem is the one to report.
+    if (
+      error.keyword === 'anyOf' &&
+      errors.some((other) => other.instancePath.startsWith(`${error.instancePath}/`))
+    )
+      continue;
     const problem = describe(error, isV2File);
     if (!problem.atKey && problem.code !== 'schema-required') {
       if (seenValues.has(problem.pointer)) continue;
@@ -42,7 +50,7 @@ export function schemaProblems(data: unknown, version: number): UnplacedProblem[
 const PATTERN_HINTS: Record<string, string> = {
   '^-?[0-9]+$': 'an integer (e.g. 51846, or the legacy quoted "51846")',
   '^[0-9]+$': 'a string of digits (e.g. "012345678901")',
-  '^\\{\\}$': 'a map of VMs (or the legacy string "{}")',
+  '^\\{\\}$': 'a mapping (or the legacy string "{}")',
   '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?':
     'a date and time such as 2025-07-19 14:36:43 +08 or 2025-12-03T09:12:44Z',
   '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$': 'an IPv4 network in CIDR notation, e.g. 172.24.24.0/24',
@@ -67,6 +75,8 @@ const TYPE_NAMES: Record<string, string> = {
 export function quote(value: unknown, pointer = ''): string {
   if (/\/private_key$/.test(pointer)) return '<redacted>';
   if (value === undefined) return 'nothing';
+  // JSON has no spelling for these (it would say null).
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'a list' : 'a mapping';
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}..."` : text;
@@ -128,7 +138,12 @@ function describe(error: ErrorObject, isV2File: boolean): UnplacedProblem {
       return { ...base, code: 'schema-type', message: `${name} is ${value}, expected ${expected}` };
     }
     case 'enum': {
-      const allowed = (error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      // A v1 enum allows null (not set); said in words, after the values that mean something.
+      const values = error.params.allowedValues as unknown[];
+      const allowed = `${values
+        .filter((v) => v !== null)
+        .map((v) => JSON.stringify(v))
+        .join(', ')}${values.includes(null) ? ', or null (not set)' : ''}`;
       return { ...base, code: 'schema-enum', message: `${name} is ${value}, allowed: ${allowed}` };
     }
     case 'const':

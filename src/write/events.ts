@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Document, isMap, isSeq, parseDocument } from 'yaml';
+import { FAITHFUL_YAML_OPTIONS } from '../parse/numbers.js';
 import { writeAtomic } from './atomic.js';
 import { EVENTS_FILE } from './backup.js';
 
@@ -28,7 +29,7 @@ export async function appendEvent(
   } catch {
     return { appended: false, reason: 'no events file' };
   }
-  const doc: Document = parseDocument(text, { version: '1.2' });
+  const doc: Document = parseDocument(text, FAITHFUL_YAML_OPTIONS);
   if (doc.errors.length > 0) return { appended: false, reason: `${EVENTS_FILE} is not valid YAML` };
   const list = isSeq(doc.contents)
     ? doc.contents

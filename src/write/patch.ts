@@ -96,7 +96,11 @@ class Collector {
   ) {}
 
   walk(source: FastNode, node: unknown, before: unknown): boolean {
-    if (isScalar(node)) return this.scalar(source, node.value, before, this.original.has(node));
+    if (isScalar(node)) {
+      // A number given with its digits (src/parse/numbers.ts) is written in them: the library's.
+      if (typeof node.source === 'string' && !this.original.has(node)) return false;
+      return this.scalar(source, node.value, before, this.original.has(node));
+    }
     const map = isMap(node);
     if (!map && !isSeq(node)) return false;
     const items = node.items as unknown[];

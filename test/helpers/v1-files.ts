@@ -8,20 +8,25 @@ import { PHASES } from '../../src/phases.js';
 // A small YAML model, rendered to text by hand (block and flow style, comments, quoting styles),
 // so the files look like what yq, the heredoc template and hand edits produced.
 
-type YNode =
+/** A YAML node of the model, rendered to text by hand. */
+export type YNode =
   | { kind: 'scalar'; text: string }
   | { kind: 'map'; entries: YEntry[]; flow: boolean }
   | { kind: 'seq'; items: YNode[]; flow: boolean };
-interface YEntry {
+/** A key of a mapping, with its comments. */
+export interface YEntry {
   key: string;
   value: YNode;
   comment?: string;
   trailing?: string;
 }
 
-const scalar = (text: string): YNode => ({ kind: 'scalar', text });
-const map = (entries: YEntry[], flow = false): YNode => ({ kind: 'map', entries, flow });
-const entry = (key: string, value: YNode): YEntry => ({ key: renderKey(key), value });
+/** A scalar, as its YAML text. */
+export const scalar = (text: string): YNode => ({ kind: 'scalar', text });
+/** A mapping, flow or block. */
+export const map = (entries: YEntry[], flow = false): YNode => ({ kind: 'map', entries, flow });
+/** A key and its value (the key quoted when it must be). */
+export const entry = (key: string, value: YNode): YEntry => ({ key: renderKey(key), value });
 
 function renderKey(key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key) ? key : JSON.stringify(key);
@@ -79,7 +84,7 @@ function renderItem(item: YNode, indent: number, out: string[]): void {
 }
 
 /** Renders a top-level mapping as a file: optional header comment, LF or CRLF, optional BOM. */
-function renderFile(entries: readonly YEntry[], header: boolean, crlf: boolean, bom: boolean): string {
+export function renderFile(entries: readonly YEntry[], header: boolean, crlf: boolean, bom: boolean): string {
   const out: string[] = header ? ['# k0rdent Deployment State'] : [];
   renderEntries(entries, 0, out);
   const text = `${out.join('\n')}\n`;
@@ -89,16 +94,21 @@ function renderFile(entries: readonly YEntry[], header: boolean, crlf: boolean, 
 // ---------------------------------------------------------------------------------------------
 // Scalars in the styles the deployer and operators wrote.
 
-type G = fc.GeneratorValue;
+/** fast-check's generator of one value (fc.gen()). */
+export type G = fc.GeneratorValue;
 
 // Building an arbitrary (fc.stringMatching above all) costs far more than drawing from it: each
 // pattern is built once and drawn from many times.
 const patterns = new Map<string, fc.Arbitrary<string>>();
 const draw = <T>(g: G, arbitrary: fc.Arbitrary<T>): T => g(() => arbitrary);
-const int = (g: G, min: number, max: number): number => g(fc.integer, { min, max });
-const pick = <T>(g: G, ...values: T[]): T => values[int(g, 0, values.length - 1)] as T;
-const chance = (g: G, percent: number): boolean => int(g, 0, 99) < percent;
-function matching(g: G, pattern: RegExp): string {
+/** An integer in [min, max]. */
+export const int = (g: G, min: number, max: number): number => g(fc.integer, { min, max });
+/** One of the values. */
+export const pick = <T>(g: G, ...values: T[]): T => values[int(g, 0, values.length - 1)] as T;
+/** True `percent` times out of 100. */
+export const chance = (g: G, percent: number): boolean => int(g, 0, 99) < percent;
+/** A string matching the pattern. */
+export function matching(g: G, pattern: RegExp): string {
   let arbitrary = patterns.get(pattern.source);
   if (!arbitrary) {
     arbitrary = fc.stringMatching(pattern);
@@ -106,7 +116,8 @@ function matching(g: G, pattern: RegExp): string {
   }
   return draw(g, arbitrary);
 }
-function shuffle<T>(g: G, items: readonly T[]): T[] {
+/** The items in a random order. */
+export function shuffle<T>(g: G, items: readonly T[]): T[] {
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i--) {
     const j = int(g, 0, i);
@@ -114,7 +125,8 @@ function shuffle<T>(g: G, items: readonly T[]): T[] {
   }
   return copy;
 }
-function uniqueMatching(g: G, pattern: RegExp, maxLength: number): string[] {
+/** Distinct strings matching the pattern, at most `maxLength`. */
+export function uniqueMatching(g: G, pattern: RegExp, maxLength: number): string[] {
   return [...new Set(Array.from({ length: int(g, 0, maxLength) }, () => matching(g, pattern)))];
 }
 
@@ -123,7 +135,7 @@ const PLAIN_SAFE = /^[A-Za-z][A-Za-z0-9_./+-]*$/;
 const PLAIN_WORDS = /^(true|false|null|y|n|yes|no|on|off)$/i;
 
 /** A string as YAML text: double-quoted, single-quoted, or plain when that reads back as the same string. */
-function str(g: G, value: string): YNode {
+export function str(g: G, value: string): YNode {
   const plainOk = PLAIN_SAFE.test(value) && !PLAIN_WORDS.test(value);
   const singleOk = /^[\x20-\x7e]*$/.test(value);
   const style = pick(g, 'double', 'double', 'single', 'plain');
@@ -133,7 +145,7 @@ function str(g: G, value: string): YNode {
 }
 
 /** A legacy boolean: true/false, or the E0 strings "true"/"false". */
-function legacyBool(g: G, value = g(fc.boolean)): YNode {
+export function legacyBool(g: G, value = g(fc.boolean)): YNode {
   return chance(g, 30) ? scalar(pick(g, `"${value}"`, `'${value}'`)) : scalar(String(value));
 }
 
@@ -144,7 +156,7 @@ function legacyInt(g: G, min: number, max: number): YNode {
 }
 
 /** An ISO-8601 UTC time between the first deployer (2025-06) and 2026, optionally with an offset. */
-function isoTime(g: G): string {
+export function isoTime(g: G): string {
   const ms = Date.UTC(2025, 5, 1) + int(g, 0, 210 * 86400) * 1000;
   const utc = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (!chance(g, 10)) return utc;
@@ -154,7 +166,7 @@ function isoTime(g: G): string {
 }
 
 /** deployment_start_time / deployment_end_time: ISO UTC, or local wall-clock time with a zone. */
-function looseTime(g: G): YNode {
+export function looseTime(g: G): YNode {
   const iso = isoTime(g).replace(/\+08:00$/, 'Z');
   const wall = iso.replace('T', ' ').replace(/Z$/, '');
   const zone = pick(g, ' +08', ' -05', ' +0530', ' PST', ' CET', ' SGT', ' UTC', ' CST', ' IST', '');
@@ -167,7 +179,7 @@ const UNICODE_TEXT = fc.string({ unit: 'grapheme', maxLength: 12 });
 const KEY_BYTES = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
 /** Random text: ASCII mostly, sometimes any Unicode, with quotes, colons, hashes and newlines. */
-function anyText(g: G): string {
+export function anyText(g: G): string {
   const kind = pick(g, 'word', 'word', 'ascii', 'unicode', 'tricky');
   if (kind === 'word') return matching(g, /^[a-z][a-z0-9_-]{0,11}$/);
   if (kind === 'ascii') return draw(g, ASCII_TEXT);
@@ -202,7 +214,7 @@ function anyText(g: G): string {
 }
 
 /** A value of an unknown key: any scalar type or (to depth 2) a map or a list. */
-function anyValue(g: G, depth = 0): YNode {
+export function anyValue(g: G, depth = 0): YNode {
   const kind =
     depth >= 2
       ? pick(g, 'string', 'int', 'bool', 'null', 'float')
@@ -211,7 +223,25 @@ function anyValue(g: G, depth = 0): YNode {
     case 'int':
       return scalar(String(int(g, -1_000_000, 1_000_000_000)));
     case 'float':
-      return scalar(pick(g, '1.5', '-0.25', '3.0', '1e3', '.inf', '-.Inf', '.nan', '0.1'));
+      // With the spellings a double cannot hold, or that the library wrote otherwise (issue 13, item 5).
+      return scalar(
+        pick(
+          g,
+          '1.5',
+          '-0.25',
+          '3.0',
+          '1e3',
+          '.inf',
+          '-.Inf',
+          '.nan',
+          '0.1',
+          '12345678901234567890',
+          '0.1000000000000000055511151231257827',
+          '99999999999999999999999',
+          '0x1F',
+          '-0',
+        ),
+      );
     case 'bool':
       return scalar(pick(g, 'true', 'false', 'True', 'FALSE'));
     case 'null':
@@ -235,7 +265,7 @@ function anyValue(g: G, depth = 0): YNode {
 }
 
 /** A WireGuard key: 32 random bytes in base64 (44 characters), as `wg genkey` prints. */
-function wgKey(g: G): string {
+export function wgKey(g: G): string {
   return Buffer.from(draw(g, KEY_BYTES)).toString('base64');
 }
 

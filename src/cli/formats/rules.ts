@@ -106,6 +106,47 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     help: 'Give the peer an address inside the network, or correct config.wireguard_network.',
     level: 'warning',
   },
+  'wireguard-network-invalid': {
+    title: 'config.wireguard_network is not a valid IPv4 network',
+    help: 'Correct it (e.g. 172.24.24.0/24); peer IPs are not checked against it until then.',
+    level: 'warning',
+  },
+  // v1 values the migration takes with a warning ("carry, don't block").
+  'value-unset': {
+    title: 'A v1 value is null or missing: not set',
+    help: 'Nothing to do: the key is left out of v2, or the fallback the message names stands in.',
+    level: 'warning',
+  },
+  'value-empty': {
+    title: "A v1 map or list is null or the text '{}': empty",
+    help: 'Nothing to do: v2 has an empty map or list there.',
+    level: 'warning',
+  },
+  'value-as-text': {
+    title: 'A v1 value is an unquoted number where text belongs',
+    help: 'Nothing to do: v2 keeps the text it was written with.',
+    level: 'warning',
+  },
+  'value-carried': {
+    title: 'A v1 value has no place in v2: carried to unrecognized',
+    help: 'Review it under unrecognized after migrating, and move it to its place by hand if you know where it belongs.',
+    level: 'warning',
+  },
+  'time-converted': {
+    title: 'A v1 time in local form was converted to UTC',
+    help: 'Nothing to do: the same instant is written in UTC, the fraction of a second kept.',
+    level: 'warning',
+  },
+  'time-fallback': {
+    title: 'A v1 time cannot be read: a fallback stands in',
+    help: 'Check the fallback the message names; the original text is kept (source_timing or unrecognized).',
+    level: 'warning',
+  },
+  'comment-in-backup-only': {
+    title: 'A v1 comment has no place in the migrated file',
+    help: 'The backup in old_deployments/ keeps it; copy it by hand if it still matters.',
+    level: 'warning',
+  },
   // Version checks.
   'not-latest': {
     title: 'The file is not in the latest format (--require-latest)',
