@@ -421,7 +421,7 @@ describe('a deployment driven through the bash adapter (v1 file, KOF off)', () =
     const cells = lines.map((line) => line.trim().split(/ {2,}/));
     expect(cells).toContainEqual(['outcome', 'failed', '→', 'success']);
     expect(cells).toContainEqual(['duration', '15m 00s', '→', '20m 00s']);
-    expect(cells).toContainEqual(['install_k0s', 'in_progress', '→', 'completed']);
+    expect(cells).toContainEqual(['install_k0s', 'failed', '→', 'completed']);
     expect(cells).toContainEqual(['install_k0rdent', 'pending', '→', 'completed']);
     expect(lines).toContain('phases:');
     expect(lines).not.toContain('flags:');

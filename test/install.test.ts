@@ -62,6 +62,7 @@ describe('what the README and package.json say about where the package comes fro
     expect([...BLOCKS.keys()].sort()).toEqual(
       [
         'adapter-clone',
+        'adapter-example',
         'adapter-global',
         'first-use',
         'install-clone',
