@@ -13,7 +13,9 @@
 #
 # Sourcing starts one co-process for this shell (`k0rdent-state __serve`, on a loopback port
 # with a random token), which keeps the parsed state between calls and re-reads the file when it
-# changed on disk; it exits with the shell. When it cannot start, or stops, each call runs
+# changed on disk; it exits with the shell. Scripts this shell runs that source this file too
+# use the same co-process while it runs (its address is exported in _K0RDENT_STATE_SHARED), so a
+# whole deploy starts one. When it cannot start, or stops, each call runs
 # `k0rdent-state __adapter-call` instead, with the same results. Sourcing then brings a v1 state
 # file to v2 (`migrate --auto`).
 #
@@ -111,10 +113,22 @@ _k0rdent_state_deprecated() {
   printf '%s\n' "$2" >&2
 }
 
-# Starts this shell's co-process and reads its address; returns 1 when it cannot.
+# Starts this shell's co-process and reads its address, or uses the one of the shell that started
+# this script (a deployer script run by another: one co-process for the whole deploy); returns 1
+# when there is none. The address is exported to the scripts this shell runs.
 _k0rdent_state_start_server() {
   [[ "${K0RDENT_STATE_SERVER:-1}" != 0 ]] || return 1
-  local proto= port= token= rfd
+  local proto= port= token= pid= rfd
+  if [[ -n "${_K0RDENT_STATE_SHARED:-}" ]]; then
+    IFS=' ' read -r proto port token pid <<<"$_K0RDENT_STATE_SHARED"
+    if [[ "$proto" == "k0rdent-state/1" && -n "$port" && -n "$token" && -n "$pid" ]] &&
+      kill -0 "$pid" 2>/dev/null; then
+      _K0RDENT_STATE_PORT=$port
+      _K0RDENT_STATE_TOKEN=$token
+      _K0RDENT_STATE_SERVER_PID=$pid
+      return 0
+    fi
+  fi
   { coproc _K0RDENT_STATE_CO { exec "${_K0RDENT_STATE_CMD[@]}" __serve 2>/dev/null; }; } 2>/dev/null || return 1
   rfd=${_K0RDENT_STATE_CO[0]:-}
   [[ -n "$rfd" ]] || return 1
@@ -126,6 +140,7 @@ _k0rdent_state_start_server() {
   _K0RDENT_STATE_PORT=$port
   _K0RDENT_STATE_TOKEN=$token
   _K0RDENT_STATE_SERVER_PID=${_K0RDENT_STATE_CO_PID:-}
+  export _K0RDENT_STATE_SHARED="$proto $port $token $_K0RDENT_STATE_SERVER_PID"
 }
 
 # _k0rdent_state_call FUNCTION [ARGS...]: one request, through the co-process when it runs.
@@ -145,6 +160,11 @@ _k0rdent_state_call() {
   _K0RDENT_STATE_PORT=
   if _k0rdent_state_replay < <("${_K0RDENT_STATE_CMD[@]}" __adapter-call "${DEPLOYMENT_STATE_FILE:-}" \
     "${DEPLOYMENT_EVENTS_FILE:-}" "${K0RDENT_STATE_NOW:-}" "$@"); then rc=0; else rc=$?; fi
+  # Reap the call's process (bash 4.4+ gives a process substitution's pid in $!; an older bash
+  # may hold a job of the script's own there, which must not be waited for).
+  if ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4))); then
+    wait "$!" 2>/dev/null || true
+  fi
   if [[ -n "${_K0RDENT_STATE_INCOMPLETE:-}" ]]; then
     echo "k0rdent-state: $1: no answer from ${_K0RDENT_STATE_CMD[*]}" >&2
   fi

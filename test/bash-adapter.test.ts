@@ -495,6 +495,34 @@ describe('the bash adapter outside the scenario', () => {
     );
   });
 
+  it('scripts that a sourcing shell runs use its co-process (one for a whole deploy), or their own when it is gone', async () => {
+    work = await makeWorkdir('v2/fresh.yaml');
+    const { deployment_id: id } = await loadState(work.file);
+    const log = join(work.dir, 'co-processes.log');
+    // Each co-process writes one line to K0RDENT_STATE_CPU_LOG as it stops, just after its shell.
+    const stopped = async (count: number) => {
+      for (let i = 0; i < 50; i++) {
+        const text = existsSync(log) ? await readFile(log, 'utf8') : '';
+        if (text.split('\n').filter(Boolean).length >= count) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return (existsSync(log) ? await readFile(log, 'utf8') : '').split('\n').filter(Boolean).length;
+    };
+    const env = { PATH: process.env.PATH, K0RDENT_STATE_BIN: BIN, K0RDENT_STATE_CPU_LOG: log };
+    const child = `bash -c 'set -euo pipefail; source "$ADAPTER"; get_state deployment_id'`;
+    // (`:` last: bash -c would run a last command in its own place, ending the shell's co-process.)
+    const result = bash(work.dir, `set -euo pipefail\nget_state deployment_id\n${child}\n${child}\n:`, env);
+    expect(result).toEqual({ rc: 0, out: `${id}\n${id}\n${id}\n`, err: '' });
+    expect(await stopped(2)).toBe(1);
+    // An address whose process is gone: the script starts its own co-process.
+    const stale = bash(work.dir, child.slice("bash -c '".length, -1), {
+      ...env,
+      _K0RDENT_STATE_SHARED: 'k0rdent-state/1 9 token 2147483646',
+    });
+    expect(stale).toEqual({ rc: 0, out: `${id}\n`, err: '' });
+    expect(await stopped(2)).toBe(2);
+  });
+
   it('reports a clear error (rc 127) when K0RDENT_STATE_BIN is unset and k0rdent-state is not beside it or on PATH', async () => {
     work = await makeWorkdir('v1/e5-deployer.yaml');
     const before = await readFile(work.file);
