@@ -3,13 +3,29 @@
 // `node -e 0` (a yq v4 call costs about 0.11× that: yq is not on the registries here, so that
 // figure is the goal's constant); a replay of a whole deploy's state calls; and the big-file rows.
 // CPU time (user + system) is measured, not wall time: the machine is shared. The co-process is
-// nobody's waited-for child, so it reports its own CPU time at exit (K0RDENT_STATE_CPU_LOG).
+// nobody's waited-for child, so it reports its own CPU time at exit (K0RDENT_STATE_CPU_LOG); the
+// one-shot calls are (the adapter reaps each), so GNU time counts them with the shell.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A yq v4 call in CPU, as a multiple of `node -e 0` (measured by the team on the same machine). */
 export const YQ_CALL = 0.11;
+
+/**
+ * The environment of every measured process and of the `node -e 0` it is compared with: the
+ * bench's own, without the adapter's and the deployer's variables. The same for both sides
+ * matters: Node reads NODE_EXTRA_CA_CERTS at start-up (set on this machine, it triples the cost
+ * of `node -e 0`), so a baseline and a call run with different environments are not comparable.
+ */
+export function benchEnv(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^_?K0RDENT_STATE_|^DEPLOYMENT_(STATE|EVENTS)_FILE$/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
 
 /** CPU seconds of a command (its waited-for descendants included), with GNU time. */
 function cpuOf(command, args, options) {
@@ -57,7 +73,7 @@ function median(values) {
 /** Median CPU of `node -e 0`. */
 export function nodeBaseline(rounds) {
   const values = [];
-  for (let i = 0; i < rounds; i++) values.push(cpuOf(process.execPath, ['-e', '0']).cpu);
+  for (let i = 0; i < rounds; i++) values.push(cpuOf(process.execPath, ['-e', '0'], { env: benchEnv() }).cpu);
   return median(values);
 }
 
@@ -73,13 +89,11 @@ function prepareFolder(root, dir, bin, fixture) {
   writeFileSync(join(dir, 'state/deployment-state.yaml'), readFileSync(fixture));
   return {
     cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+    env: benchEnv({
       ADAPTER: join(root, 'shell/state-management.sh'),
       K0RDENT_STATE_BIN: bin,
       K0RDENT_STATE_CPU_LOG: join(dir, 'cpu.log'),
-    },
+    }),
   };
 }
 
@@ -184,9 +198,8 @@ export function replayRow({ root, work, bin, node, record }) {
       { mode: 0o755 },
     );
     const calls = join(dir, 'calls.log');
-    const env = {
+    const env = benchEnv({
       PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
-      HOME: process.env.HOME,
       ADAPTER: join(root, 'shell/state-management.sh'),
       K0RDENT_STATE_BIN: bin,
       K0RDENT_STATE_CPU_LOG: join(dir, 'cpu.log'),
@@ -197,7 +210,7 @@ export function replayRow({ root, work, bin, node, record }) {
       K0S_WORKER_COUNT: '2',
       WG_NETWORK: '192.168.100.0/24',
       CONFIG_YAML: './config/k0rdent.yaml',
-    };
+    });
     const result = cpuOf('bash', [join(root, 'test/replay/deployer.sh'), 'deploy'], { cwd: dir, env });
     if (result.status !== 0) throw new Error(`the replay failed: ${result.stderr}`);
     values.push(result.cpu + serverCpu(env.K0RDENT_STATE_CPU_LOG));
