@@ -254,6 +254,19 @@ describe('phase', () => {
   });
 });
 
+describe('get on a v2 file an old script wrote into', () => {
+  it('answers as the file will read once repaired (the old top-level key wins), and leaves it as it was', async () => {
+    await setup('migrations/repair-fold-v1-keys/input.yaml');
+    const before = await stateText();
+    // wireguard_config and k0s_cluster_state hold the v2 values; the old script wrote its own
+    // afterwards at the top level (k0s_cluster_deployed: true).
+    expect(before).toContain('  deployed: false\n');
+    const result = await k(['get', 'k0s_cluster_state.deployed']);
+    expect(result).toMatchObject({ code: 0, out: 'true\n' });
+    expect(await stateText()).toBe(before);
+  });
+});
+
 describe('runtime set and the deprecated update', () => {
   it('sets a typed value, silently', async () => {
     await setup('v2/fresh.yaml');

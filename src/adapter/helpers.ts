@@ -4,6 +4,7 @@ import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { migratedNotice } from '../migrate/notice.js';
 import { formatUtc } from '../migrate/times.js';
+import { fastStateData } from '../runtime/read-data.js';
 import {
   readState,
   type StateFileOptions,
@@ -40,8 +41,15 @@ export function isFile(path: string): boolean {
   }
 }
 
-/** Reads the call's state file (v2; a v1 file is migrated in memory). */
-export async function readView(ctx: FunctionContext, command: string): Promise<StateView> {
+/**
+ * Reads the call's state file (v2; a v1 file is migrated in memory). A one-shot call reads a
+ * plain v2 file with the fast reader; the co-process keeps the parsed file between calls.
+ */
+export async function readView(ctx: FunctionContext, command: string): Promise<Pick<StateView, 'state'>> {
+  if (!ctx.cache) {
+    const state = await fastStateData(ctx.statePath, ctx.stateName, undefined);
+    if (state) return { state };
+  }
   return readState(ctx.statePath, fileOptions(ctx, command));
 }
 

@@ -5,11 +5,8 @@
 import { resolve } from 'node:path';
 import { formatStateError, StateError, UsageError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
-import { decodeStateBytes } from '../parse/decode.js';
-import { fastParse } from '../parse/fast-yaml.js';
-import { readStateBytes } from '../read/read-file.js';
+import { fastStateData } from '../runtime/read-data.js';
 import type { StateFileOptions, StateView, UpdateHooks, UpdateResult } from '../runtime/transaction.js';
-import { LATEST_VERSION } from '../version.js';
 import { clock, lockTimeoutMs, maxBytes, stateFile } from './common.js';
 import type { Invocation } from './framework/types.js';
 import type { CliIO } from './io.js';
@@ -117,27 +114,6 @@ export async function readView(context: StateCommandContext, io: CliIO): Promise
  * and reports what is wrong.
  */
 export async function readData(context: StateCommandContext, io: CliIO): Promise<DeploymentStateV2> {
-  const path = resolve(io.cwd, context.file);
-  const bytes = await readStateBytes(path, { maxBytes: context.maxBytes }).catch((error) => {
-    if (error instanceof StateError) error.file = context.file;
-    throw error;
-  });
-  if (bytes.length > 0) {
-    let text: string | undefined;
-    try {
-      text = decodeStateBytes(bytes, context.file).text;
-    } catch {
-      // readState reports it.
-    }
-    const data = text === undefined ? undefined : fastParse(text)?.data;
-    if (
-      data !== undefined &&
-      data.schema_version === LATEST_VERSION &&
-      Object.hasOwn(data, 'deployment_id') &&
-      Object.hasOwn(data, 'config')
-    ) {
-      return data as unknown as DeploymentStateV2;
-    }
-  }
-  return (await readView(context, io)).state;
+  const fast = await fastStateData(resolve(io.cwd, context.file), context.file, context.maxBytes);
+  return fast ?? (await readView(context, io)).state;
 }
