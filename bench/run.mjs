@@ -489,6 +489,8 @@ function machine() {
     nproc: availableParallelism(),
     cpu: model,
     node: process.version,
+    // Node reads it at start-up: it sets the cost of `node -e 0` that the CPU rows divide by.
+    extraCaCerts: process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set',
     date: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
 }
@@ -506,7 +508,7 @@ function markdown(info) {
     '',
     `- Date: ${info.date}`,
     `- Machine: ${info.nproc} CPUs (nproc), ${info.cpu}`,
-    `- Node.js: ${info.node}`,
+    `- Node.js: ${info.node}; NODE_EXTRA_CA_CERTS ${info.extraCaCerts} (it triples \`node -e 0\`: see the notes)`,
     `- Rounds: ${runs} per target (the 8× migration: ${Math.ceil(runs / 2) + 1})`,
     '',
     '| Figure | Measured | Target | Result | Spread (min–max, IQR) and notes |',
@@ -520,7 +522,9 @@ async function main() {
   ensureBuilt();
   mkdirSync(work, { recursive: true });
   const info = machine();
-  log(`bench: ${info.nproc} CPUs, ${info.cpu}, Node.js ${info.node}, ${runs} rounds`);
+  log(
+    `bench: ${info.nproc} CPUs, ${info.cpu}, Node.js ${info.node}, NODE_EXTRA_CA_CERTS ${info.extraCaCerts}, ${runs} rounds`,
+  );
   if (only.has('auto')) benchAuto();
   if (only.has('validate')) await benchValidate();
   if (only.has('migrate')) await benchMigrate();
