@@ -171,6 +171,14 @@ _k0rdent_state_call() {
   return "$rc"
 }
 
+# _k0rdent_state_call_tf FUNCTION [ARGS...]: a call that may read Terraform, with where and how.
+_k0rdent_state_call_tf() {
+  local name=$1
+  shift
+  _k0rdent_state_call "$name" "terraform_dir=${TERRAFORM_DIR:-./terraform}" \
+    "terraform_bin=${K0RDENT_STATE_TERRAFORM_BIN:-terraform}" "no_terraform=${K0RDENT_STATE_NO_TERRAFORM:-}" "$@"
+}
+
 # ---- The functions of etc/state-management.sh ------------------------------------------------
 
 archive_existing_state() { _k0rdent_state_call archive_existing_state "$@"; }
@@ -214,8 +222,7 @@ refresh_all_vm_data() {
       --query "[].{name:name, publicIps:publicIps, privateIps:privateIps, state:provisioningState}" \
       -o tsv 2>/dev/null) || vm_data=
   fi
-  _k0rdent_state_call refresh_all_vm_data "terraform_dir=${TERRAFORM_DIR:-./terraform}" \
-    "terraform_bin=${K0RDENT_STATE_TERRAFORM_BIN:-terraform}" "no_terraform=${K0RDENT_STATE_NO_TERRAFORM:-}" "$vm_data"
+  _k0rdent_state_call_tf refresh_all_vm_data "$vm_data"
 }
 
 add_event() { _k0rdent_state_call add_event "$@"; }
@@ -265,15 +272,9 @@ cleanup_old_runs() { _k0rdent_state_call cleanup_old_runs "$@"; }
 
 # Terraform: the library runs `terraform output -json` itself (exit status and errors checked,
 # the local state file as the fallback), in TERRAFORM_DIR; K0RDENT_STATE_NO_TERRAFORM=1: never.
-sync_terraform_to_state() {
-  _k0rdent_state_call sync_terraform_to_state "terraform_dir=${TERRAFORM_DIR:-./terraform}" \
-    "terraform_bin=${K0RDENT_STATE_TERRAFORM_BIN:-terraform}" "no_terraform=${K0RDENT_STATE_NO_TERRAFORM:-}" "$@"
-}
+sync_terraform_to_state() { _k0rdent_state_call_tf sync_terraform_to_state "$@"; }
 cache_terraform_outputs() { sync_terraform_to_state "$@"; }
-get_terraform_output() {
-  _k0rdent_state_call get_terraform_output "terraform_dir=${TERRAFORM_DIR:-./terraform}" \
-    "terraform_bin=${K0RDENT_STATE_TERRAFORM_BIN:-terraform}" "no_terraform=${K0RDENT_STATE_NO_TERRAFORM:-}" "$@"
-}
+get_terraform_output() { _k0rdent_state_call_tf get_terraform_output "$@"; }
 
 # ---- Start ------------------------------------------------------------------------------------
 

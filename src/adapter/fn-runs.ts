@@ -25,6 +25,7 @@ import {
   stateExists,
   updateView,
   updateWithEvents,
+  valueAtPath,
   yqText,
 } from './helpers.js';
 
@@ -133,13 +134,10 @@ export const getRunInfo: AdapterFunction = async (ctx, args) => {
   const [id = '', key = ''] = args;
   const { state } = await readView(ctx, 'get_run_info');
   const run = findRun(state.deployment_runs, id, state.current_run_id);
-  let value: unknown = run;
-  for (const segment of key.split('.').filter((part) => part !== '')) {
-    value =
-      value !== null && typeof value === 'object' && Object.hasOwn(value, segment)
-        ? (value as Record<string, unknown>)[segment]
-        : undefined;
-  }
+  const value = valueAtPath(
+    run,
+    key.split('.').filter((part) => part !== ''),
+  );
   ctx.out.out(`${yqText(value)}\n`);
   return ExitCode.ok;
 };

@@ -14,7 +14,7 @@ import { writeAtomic } from '../write/atomic.js';
 import { appendLogEvent } from '../write/event-log.js';
 import { acquireLock } from '../write/lock.js';
 import type { AdapterFunction, FunctionContext } from './call.js';
-import { eventOf, isFile, yqText } from './helpers.js';
+import { eventOf, isFile, valueAtPath, yqText } from './helpers.js';
 
 function pathOf(ctx: FunctionContext, given: string | undefined, fallback: string): string {
   return resolve(ctx.cwd, given || fallback);
@@ -82,14 +82,7 @@ export const getAzureState: AdapterFunction = async (ctx, args) => {
     return ExitCode.ok;
   }
   const data = (await loadYaml(file)).toJS() as unknown;
-  let value: unknown = data;
-  for (const segment of dotted(key)) {
-    value =
-      value !== null && typeof value === 'object' && Object.hasOwn(value, segment)
-        ? (value as Record<string, unknown>)[segment]
-        : undefined;
-  }
-  ctx.out.out(`${yqText(value)}\n`);
+  ctx.out.out(`${yqText(valueAtPath(data, dotted(key)))}\n`);
   return ExitCode.ok;
 };
 

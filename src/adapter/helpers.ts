@@ -101,6 +101,18 @@ export async function updateWithEvents<T>(
   });
 }
 
+/** The value at a dotted path in plain data (own properties only), undefined when there is none. */
+export function valueAtPath(data: unknown, segments: readonly string[]): unknown {
+  let value = data;
+  for (const segment of segments) {
+    value =
+      value !== null && typeof value === 'object' && Object.hasOwn(value, segment)
+        ? (value as Record<string, unknown>)[segment]
+        : undefined;
+  }
+  return value;
+}
+
 /**
  * Formats a value as `yq eval` printed it: scalars as their text, null as `null`, maps and lists
  * as a YAML block (so that `get_state vm_states | yq '. | length'` still works).

@@ -12,7 +12,7 @@ import { YAML_OUTPUT_OPTIONS } from '../migrate/engine.js';
 import { formatUtc } from '../migrate/times.js';
 import { applicablePhases } from '../phases.js';
 import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
-import { newRunId } from './runs.js';
+import { newRun, newRunId } from './runs.js';
 import { describeTerraformDir } from './terraform.js';
 
 /** What init_deployment_state knows: the id, and the deployer's configuration variables. */
@@ -102,24 +102,11 @@ export async function initialState(options: InitOptions): Promise<{ state: strin
     },
     current_run_id: runId,
     deployment_runs: [
-      {
-        run_id: runId,
-        synthetic: false,
-        started_at: now,
-        ended_at: null,
-        duration_seconds: null,
-        outcome: 'in_progress',
-        flags,
-        config_snapshot: config,
-        current_phase: 'preparation',
-        phases: {},
-        error: null,
-        terraform_snapshot: {
-          terraform_state_checksum: null,
-          cache_timestamp: null,
-          last_terraform_sync: null,
-        },
-      },
+      newRun(runId, now, flags, config, 'preparation', {
+        terraform_state_checksum: null,
+        cache_timestamp: null,
+        last_terraform_sync: null,
+      }),
     ],
     phases: phases as DeploymentStateV2['phases'],
     wireguard_config: { keys_generated: false, laptop_config_created: false, vpn_connected: false },

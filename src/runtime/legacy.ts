@@ -19,6 +19,7 @@ import {
   setFlag,
   setReportedStatus,
 } from './attempts.js';
+import { RUNTIME_SECTIONS } from './lookup.js';
 import { blockStyle, currentRun } from './runs.js';
 import type { StateView } from './transaction.js';
 import { isSecretPath, setInfraValue, setRuntimeValue } from './values.js';
@@ -186,14 +187,8 @@ export function setLegacyPath(view: StateView, path: readonly string[], raw: str
   const v2 = [...path];
   if (
     v2.length >= 2 &&
-    [
-      'wireguard_config',
-      'k0s_cluster_state',
-      'k0rdent_install_state',
-      'vm_runtime_status',
-      'optional_components',
-      'cloud_credentials',
-    ].includes(v2[0] ?? '')
+    v2[0] !== 'artifacts' &&
+    (RUNTIME_SECTIONS as readonly string[]).includes(v2[0] ?? '')
   ) {
     setRuntimeValue(view, v2, raw, { legacy: true });
     return { where: key };

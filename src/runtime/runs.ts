@@ -58,24 +58,11 @@ export function startRun({ doc, state }: StateView, options: StartRunOptions): s
 
   let runId = newRunId(options.now, options.suffix);
   for (let n = 2; runIndex(state, runId) >= 0; n++) runId = `${newRunId(options.now, options.suffix)}${n}`;
-  const run: Run = {
-    run_id: runId,
-    synthetic: false,
-    started_at: now,
-    ended_at: null,
-    duration_seconds: null,
-    outcome: 'in_progress',
-    flags,
-    config_snapshot: state.config,
-    current_phase: null,
-    phases: {},
-    error: null,
-    terraform_snapshot: {
-      terraform_state_checksum: state.infrastructure_facts.terraform_state_checksum,
-      cache_timestamp: state.infrastructure_facts.cache_timestamp,
-      last_terraform_sync: state.last_terraform_sync,
-    },
-  };
+  const run = newRun(runId, now, flags, state.config, null, {
+    terraform_state_checksum: state.infrastructure_facts.terraform_state_checksum,
+    cache_timestamp: state.infrastructure_facts.cache_timestamp,
+    last_terraform_sync: state.last_terraform_sync,
+  });
   const runs = doc.getIn(['deployment_runs'], true) as { items: unknown[] } | undefined;
   if (runs && Array.isArray(runs.items)) runs.items.push(doc.createNode(run));
   else doc.setIn(['deployment_runs'], doc.createNode([run]));
@@ -157,6 +144,31 @@ export function completeRun(view: StateView, options: CompleteRunOptions): Run {
     });
   }
   return { ...endedRun, current_phase: currentPhase };
+}
+
+/** A run that starts now: in progress, nothing done yet, with what it starts from. */
+export function newRun(
+  runId: string,
+  startedAt: string,
+  flags: Run['flags'],
+  config: Run['config_snapshot'],
+  currentPhase: string | null,
+  terraform: Run['terraform_snapshot'],
+): Run {
+  return {
+    run_id: runId,
+    synthetic: false,
+    started_at: startedAt,
+    ended_at: null,
+    duration_seconds: null,
+    outcome: 'in_progress',
+    flags,
+    config_snapshot: config,
+    current_phase: currentPhase,
+    phases: {},
+    error: null,
+    terraform_snapshot: terraform,
+  };
 }
 
 /** A phase map node with one flow-style entry per line, as the deployer has always written it. */
