@@ -8,7 +8,9 @@ import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { decodeStateBytes } from '../parse/decode.js';
 import { fastParse } from '../parse/fast-yaml.js';
 import { readStateBytes } from '../read/read-file.js';
+import { formatValue } from '../runtime/lookup.js';
 import type { StateFileOptions, StateView, UpdateResult } from '../runtime/transaction.js';
+import { cleanBackendConfig, redactValue, scrubText } from '../secrets.js';
 import { LATEST_VERSION } from '../version.js';
 import { clock, lockTimeoutMs, maxBytes, stateFile } from './common.js';
 import type { Invocation } from './framework/types.js';
@@ -136,4 +138,21 @@ export async function readData(context: StateCommandContext, io: CliIO): Promise
     }
   }
   return (await readView(context, io)).state;
+}
+
+/**
+ * A value as `get` and `vm info` print it (text, or JSON with `json`): secrets masked by the rule
+ * of src/secrets.ts, with every secret of the file `known` (so an alias of a key, or a run's error
+ * message that quotes one, is masked too), and backend settings cleaned of credentials an older
+ * version may have stored.
+ */
+export function shownValue(
+  path: readonly string[],
+  value: unknown,
+  known: ReadonlySet<string>,
+  json: boolean,
+): string {
+  const masked = redactValue(value, { key: path.at(-1), known });
+  const cleaned = path[0] === 'terraform_backend' ? cleanBackendConfig(masked) : masked;
+  return scrubText(json ? JSON.stringify(cleaned) : formatValue(cleaned), known);
 }

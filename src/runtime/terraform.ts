@@ -17,6 +17,7 @@ import { ensureMap, findPair, rootMap, valueAt } from '../migrate/doc.js';
 import { formatUtc } from '../migrate/times.js';
 import { textPosition } from '../parse/decode.js';
 import { keepJsonNumbers, numberText } from '../parse/numbers.js';
+import { cleanBackendConfig } from '../secrets.js';
 
 /** One Terraform output, as `terraform output -json` or a state file gives it. */
 export interface TerraformOutput {
@@ -196,11 +197,15 @@ export function parseTfstate(text: string, file: string): TfstateData {
  * (`{"version": 3, "backend": {"type", "config", "hash"}}`). Supports the local, azurerm and s3
  * backends; any other type is refused with `terraform-backend-unsupported` (exit 1).
  *
- * Only settings with a non-null value are kept, and secret settings are always dropped, at any
- * depth, so they never reach the state file: `access_key`, `secret_key`, `sas_token`, `token`,
- * `client_secret`, `client_certificate` (the certificate itself), `client_certificate_password`,
- * `oidc_token`, `oidc_request_token`, `web_identity_token`, `sse_customer_key`, and anything else
- * named `*_key`, `*password`, `*secret` or `*token`. Paths to secrets (`client_certificate_path`,
+ * Only settings with a non-null value are kept, and credentials are always removed, at any
+ * depth, so they never reach the state file (the rule is `cleanBackendConfig` in src/secrets.ts):
+ * the settings `access_key`, `secret_key`, `sas_token`, `token`, `client_secret`,
+ * `client_certificate` (the certificate itself), `client_certificate_password`, `oidc_token`,
+ * `oidc_request_token`, `web_identity_token`, `sse_customer_key`, `external_id` (of
+ * `assume_role`), and anything else named `*_key`, `*password`, `*secret` or `*token`; the user
+ * and password of any URL (`http_proxy`, `https_proxy`, `endpoints`, ...) and its signature
+ * query parameters; the credential parts of a connection string (`AccountKey=`,
+ * `SharedAccessSignature=`, ...). Paths to secrets (`client_certificate_path`,
  * `oidc_token_file_path`) and endpoints (`msi_endpoint`) are not secret and are kept.
  */
 export function parseBackendRecord(text: string, file: string): TerraformBackend {
@@ -223,7 +228,7 @@ export function parseBackendRecord(text: string, file: string): TerraformBackend
   if (config !== undefined && config !== null && !isRecord(config)) {
     throw shape(`has a backend "config" that is not an object; ${BACKEND_FIX}`);
   }
-  return { type, config: isRecord(config) ? (cleanConfig(config) as Record<string, unknown>) : {} };
+  return { type, config: isRecord(config) ? (cleanBackendConfig(config) as Record<string, unknown>) : {} };
 }
 
 /** Options of {@link readTerraform}; at least one source must be given. */
@@ -487,9 +492,7 @@ export function applyTerraformSync(
 }
 
 /** True for a cached output marked sensitive (`{sensitive: true, ...}`): never print its value. */
-export function isSensitiveOutput(value: unknown): value is { sensitive: true; value?: unknown } {
-  return isRecord(value) && value.sensitive === true;
-}
+export { isSensitiveOutput } from '../secrets.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sync helpers
@@ -578,34 +581,6 @@ function holds(node: unknown, value: unknown): boolean {
 
 // ---------------------------------------------------------------------------------------------
 // Backend helpers
-
-const SECRET_SETTINGS = new Set([
-  'access_key',
-  'secret_key',
-  'sas_token',
-  'token',
-  'client_secret',
-  'client_certificate',
-  'client_certificate_password',
-  'oidc_token',
-  'oidc_request_token',
-  'web_identity_token',
-  'sse_customer_key',
-]);
-const SECRET_NAME = /_key$|(?:^|_)(?:password|passphrase|secret|token)$/;
-
-function cleanConfig(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((item) => item !== null).map(cleanConfig);
-  if (!isRecord(value)) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(
-        ([key, item]) =>
-          item !== null && item !== undefined && !SECRET_SETTINGS.has(key) && !SECRET_NAME.test(key),
-      )
-      .map(([key, item]) => [key, cleanConfig(item)]),
-  );
-}
 
 function localStatePath(dir: string, config: Record<string, unknown>, workspace: string): string {
   if (workspace !== 'default') {
@@ -766,6 +741,18 @@ function parseJson(text: string, file: string, fix: string, keepNumbers = false)
       cause: error,
     });
   }
+}
+
+/**
+ * Where and why a text is not JSON, for a message that must not quote it (it may hold a secret):
+ * e.g. `unterminated string at line 1, column 12`. Undefined when the text is JSON (or too deeply
+ * nested to scan).
+ */
+export function describeJsonError(text: string): string | undefined {
+  const found = jsonError(text);
+  if (!found) return undefined;
+  const { line, col } = textPosition(text, found.offset);
+  return `${found.reason} at line ${line}, column ${col}`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { type DecodedText, decodeStateBytes } from '../parse/decode.js';
 import { MAX_NESTING_DEPTH } from '../parse/depth.js';
 import { detectVersion, type ParsedState, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
-import { dotted } from '../validate/schema.js';
+import { dotted, schemaProblems } from '../validate/schema.js';
 import { validateParsed } from '../validate/validate.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { refuseBackupFile } from '../write/backup.js';
@@ -140,7 +140,7 @@ export async function updateState<T>(
         'update-invalid',
         already
           ? `refused: the file is already invalid at ${dotted(error.pointer)}: ${error.message}; fix it first (k0rdent-state validate ${name} lists every problem); the file is unchanged`
-          : `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${error.message}; the file is unchanged`,
+          : `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${valueFree(reparsed.data, error)}; the file is unchanged`,
         name,
       );
     }
@@ -150,6 +150,15 @@ export async function updateState<T>(
   } finally {
     await lock.release();
   }
+}
+
+// The message of a problem a change caused, without the new value (it came from the command line,
+// and may be a secret given under the wrong key).
+function valueFree(data: unknown, problem: { code: string; pointer: string; message: string }): string {
+  const same = schemaProblems(data, 2, { quoteValues: false }).find(
+    (candidate) => candidate.code === problem.code && candidate.pointer === problem.pointer,
+  );
+  return same?.message ?? problem.message;
 }
 
 // A value nested thousands of levels deep (a `--json` value, Terraform outputs) exhausts the

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { type CompiledValidator, schemaV1, schemaV2, validateV1, validateV2 } from '../generated/schemas.js';
+import { isSecretKey, knownSecrets, REDACTED } from '../secrets.js';
 import { pointerSegments } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
 
@@ -16,12 +17,26 @@ export function schemaValidator(version: number): CompiledValidator {
   return validate;
 }
 
+/** Options of {@link schemaProblems}. */
+export interface SchemaProblemOptions {
+  /**
+   * Quote the offending values in messages (default true). Off for a refused change, whose new
+   * value came from the command line and is never repeated.
+   */
+  quoteValues?: boolean;
+}
+
 /** Validates plain data against a version's JSON Schema and returns every problem found. */
-export function schemaProblems(data: unknown, version: number): UnplacedProblem[] {
+export function schemaProblems(
+  data: unknown,
+  version: number,
+  options: SchemaProblemOptions = {},
+): UnplacedProblem[] {
   const validate = schemaValidator(version);
   if (validate(data)) return [];
   const problems: UnplacedProblem[] = [];
   const seenValues = new Set<string>();
+  const known = knownSecrets(data);
   const errors = validate.errors ?? [];
   for (const error of errors) {
     // propertyNames failures are reported by the phase invariants (unknown-phase) instead.
@@ -33,7 +48,7 @@ export function schemaProblems(data: unknown, version: number): UnplacedProblem[
       errors.some((other) => other.instancePath.startsWith(`${error.instancePath}/`))
     )
       continue;
-    const problem = describe(error);
+    const problem = describe(error, known, options.quoteValues !== false);
     if (!problem.atKey && problem.code !== 'schema-required') {
       if (seenValues.has(problem.pointer)) continue;
       seenValues.add(problem.pointer);
@@ -67,9 +82,14 @@ const TYPE_NAMES: Record<string, string> = {
   null: 'null',
 };
 
-/** Quotes a value for a message: JSON, shortened; private keys are never quoted. */
-export function quote(value: unknown, pointer = ''): string {
-  if (/\/private_key$/.test(pointer)) return '<redacted>';
+/**
+ * Quotes a value for a message: JSON, shortened. A secret is never quoted (the rule of
+ * src/secrets.ts): a value under a secret key (at any depth of `pointer`), or equal to one of the
+ * file's `known` secrets.
+ */
+export function quote(value: unknown, pointer = '', known?: ReadonlySet<string>): string {
+  if (pointerSegments(pointer).some((segment) => isSecretKey(segment))) return REDACTED;
+  if (typeof value === 'string' && known?.has(value)) return REDACTED;
   if (value === undefined) return 'nothing';
   // JSON has no spelling for these (it would say null).
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
@@ -84,10 +104,10 @@ export function dotted(pointer: string): string {
   return segments.length === 0 ? 'the top level' : segments.join('.');
 }
 
-function describe(error: ErrorObject): UnplacedProblem {
+function describe(error: ErrorObject, known: ReadonlySet<string>, quoteValues: boolean): UnplacedProblem {
   const at = error.instancePath;
   const name = dotted(at);
-  const value = quote(error.data, at);
+  const value = quoteValues ? quote(error.data, at, known) : 'the value given';
   const base = { severity: 'error' as const, pointer: at };
   switch (error.keyword) {
     case 'required': {

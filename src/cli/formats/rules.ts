@@ -235,6 +235,11 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'A migration would produce an invalid v2 file',
     help: 'Nothing was written. Fix the value named in the message by hand, then migrate again.',
   },
+  'diff-too-large': {
+    title: 'The migration report leaves the diff out',
+    help: 'The files differ in too many lines for a useful diff; review the list of changes, or diff the backup and the migrated file yourself.',
+    level: 'warning',
+  },
   'nothing-to-roll-back': {
     title: 'The file records no migration',
     help: 'There is nothing to roll back: migrations_applied is empty.',
