@@ -207,7 +207,8 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
       );
     }
 
-    const mode = (await stat(join(source, basename(file)))).mode & 0o7777;
+    // The mode of the file replaced, not the backup's: a 0600 file holding keys stays 0600.
+    const mode = (await stat(target)).mode & 0o7777;
     // Backups and events beside the path as given (a symlink's target is written through it).
     const archived = await archiveState(file, deploymentId, 'rollback', options.now, name);
     await writeAtomic(target, sourceBytes, mode).catch((error) => {

@@ -260,6 +260,10 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'A backup in old_deployments/ is not live state',
     help: 'Nothing was changed. Restore it with k0rdent-state rollback on the live file, or copy it out of old_deployments/ and work on the copy.',
   },
+  'report-path-refused': {
+    title: 'The --report path is the state file, its events file or a backup',
+    help: 'Pass another path for the report, e.g. migration-report.txt; nothing was written.',
+  },
   'report-failed': {
     title: 'The --report file cannot be written',
     help: 'Check the --report path and its folder.',
