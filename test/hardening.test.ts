@@ -1,10 +1,35 @@
 // What an adversarial run found (issue 13), one describe per finding: modes, report paths,
 // special files, writes over the read cap, and the smaller ones. Each test fails on the code
 // before the fix. The secret findings are in test/secrets.test.ts.
-import { link, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import {
+  link,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupDeployments, cli, makeDeployment } from './helpers/tmp-state.js';
+import { memoryIO, readCapped } from '../src/cli/io.js';
+import { run } from '../src/cli/run.js';
+import {
+  cleanupDeployments,
+  cli,
+  finished,
+  makeDeployment,
+  NOW,
+  REPO,
+  STACK_LINE,
+  startCli,
+} from './helpers/tmp-state.js';
 
 afterAll(cleanupDeployments);
 
@@ -115,5 +140,221 @@ describe('migrate --report never overwrites the state, the events file or a back
     );
     expect(result.code, result.err).toBe(0);
     expect(await readFile(dep.stateFile)).toEqual(dep.original);
+  });
+});
+
+describe('no hang on special files: every file is checked to be a regular file, with a cap', () => {
+  /** Runs the installed CLI; fails (and kills it) when it takes longer than `ms`. */
+  async function quick(argv: string[], cwd: string, ms = 15_000) {
+    const child = startCli(argv, { cwd });
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    const outcome = await finished(child);
+    clearTimeout(timer);
+    expect(outcome.signal, `${argv.join(' ')} hung: killed after ${ms} ms`).toBeNull();
+    expect(outcome.err).not.toMatch(STACK_LINE);
+    return outcome;
+  }
+
+  it('migrate --auto on a FIFO state file, and on one that is /dev/zero: refused, exit 3', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml');
+    await rm(dep.stateFile);
+    execFileSync('mkfifo', [dep.stateFile]);
+    for (const argv of [
+      ['migrate', '--auto', dep.stateFile],
+      ['migrate', '--dry-run', dep.stateFile],
+      ['get', 'config', '-f', dep.stateFile],
+    ]) {
+      const result = await quick(argv, dep.dir);
+      expect(result.code).toBe(3);
+      expect(result.err).toBe(
+        `${dep.stateFile}: error: is not a regular file; pass the path of a deployment-state.yaml [not-a-regular-file]\n`,
+      );
+    }
+    await rm(dep.stateFile);
+    await symlink('/dev/zero', dep.stateFile);
+    const zero = await quick(['migrate', '--auto', dep.stateFile], dep.dir);
+    expect(zero.code).toBe(3);
+    expect(zero.err).toContain('[not-a-regular-file]');
+  });
+
+  it('migrate with a FIFO as the events file: migrated, the event skipped, no hang while holding the lock', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml');
+    execFileSync('mkfifo', [dep.eventsFile]);
+    const result = await quick(['migrate', dep.stateFile], dep.dir);
+    expect(result.code, result.err).toBe(0);
+    expect(await readFile(dep.stateFile, 'utf8')).toMatch(/^schema_version: 2$/m);
+    expect((await lstat(dep.eventsFile)).isFIFO()).toBe(true);
+    expect(existsSync(`${dep.stateFile}.lock`)).toBe(false);
+  });
+
+  it('a FIFO at the lock path: refused at once, whatever --lock-timeout says', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml');
+    execFileSync('mkfifo', [`${dep.stateFile}.lock`]);
+    for (const argv of [
+      ['migrate', dep.stateFile, '--lock-timeout', '2'],
+      [
+        'runtime',
+        'set',
+        'wireguard_config.vpn_connected',
+        'true',
+        '-f',
+        dep.stateFile,
+        '--lock-timeout',
+        '2',
+      ],
+    ]) {
+      const result = await quick(argv, dep.dir, 10_000);
+      expect(result.code).toBe(6);
+      expect(result.err).toBe(
+        `${dep.stateFile}: error: the lock path ${dep.stateFile}.lock is a FIFO (named pipe), not a lock file; nothing was changed: remove it (rm ${dep.stateFile}.lock) and run the command again [lock-failed]\n`,
+      );
+    }
+    expect(await readFile(dep.stateFile)).toEqual(dep.original);
+  });
+
+  it('Terraform inputs: a FIFO or a device as --outputs, --tfstate or the backend record', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml', {
+      content: await readFile(join(REPO, 'fixtures/v2/fresh.yaml')),
+    });
+    execFileSync('mkfifo', [join(dep.dir, 'outputs.json')]);
+    await mkdir(join(dep.dir, 'tf', '.terraform'), { recursive: true });
+    execFileSync('mkfifo', [join(dep.dir, 'tf', '.terraform', 'terraform.tfstate')]);
+    const cases: Array<[string[], string]> = [
+      [['--outputs', 'outputs.json'], 'outputs.json: error: is a FIFO (named pipe), not a regular file'],
+      [['--tfstate', '/dev/zero'], '/dev/zero: error: is a character device, not a regular file'],
+      [
+        ['--terraform-dir', 'tf'],
+        'tf/.terraform/terraform.tfstate: error: is a FIFO (named pipe), not a regular file',
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const result = await quick(['infra', 'sync', ...args, '-f', dep.stateFile], dep.dir);
+      expect(result.code).toBe(3);
+      expect(result.err.startsWith(message), result.err).toBe(true);
+      expect(result.err).toMatch(
+        /pipe it instead \(terraform output -json \| k0rdent-state infra sync --outputs -\).*\[terraform-not-a-file\]\n$/,
+      );
+    }
+  });
+
+  it('rollback skips a FIFO put in a backup folder', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml');
+    expect((await cli(['migrate', dep.stateFile], dep.dir)).code).toBe(0);
+    const [folder] = await readdir(dep.archive);
+    const backup = join(dep.archive, folder as string, 'deployment-state.yaml');
+    await rm(backup);
+    execFileSync('mkfifo', [backup]);
+    const result = await quick(['rollback', dep.stateFile], dep.dir);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('[backup-not-found]');
+  });
+
+  it('standard input is capped like a file', async () => {
+    async function* endless() {
+      for (;;) yield Buffer.alloc(64 * 1024, 0x20);
+    }
+    await expect(readCapped(endless(), 1024 * 1024)).rejects.toThrow(RangeError);
+    expect(
+      await readCapped(
+        (async function* () {
+          yield Buffer.from('{}');
+        })(),
+        2,
+      ),
+    ).toBe('{}');
+    const dep = await makeDeployment('e5-deployer.yaml', {
+      content: await readFile(join(REPO, 'fixtures/v2/fresh.yaml')),
+    });
+    const io = memoryIO({
+      cwd: dep.dir,
+      env: { K0RDENT_STATE_NOW: NOW },
+      readStdin: (maxBytes) => readCapped(endless(), maxBytes),
+    });
+    const code = await run(['infra', 'sync', '--outputs', '-', '-f', dep.stateFile], io);
+    expect(code).toBe(3);
+    expect(io.err).toBe(
+      '<stdin>: error: is over 256 MiB; pass what `terraform output -json` prints (run it in the Terraform folder) [terraform-file-too-large]\n',
+    );
+  });
+});
+
+describe('the smaller ones', () => {
+  it('a killed rollback leaves a temp file (with the keys); the next rollback removes it', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml');
+    expect((await cli(['migrate', dep.stateFile], dep.dir)).code).toBe(0);
+    const temp = join(dep.stateDir, '.deployment-state.yaml.k0rdent-state-tmp-0123456789ab');
+    await writeFile(temp, dep.original);
+    const result = await cli(['rollback', dep.stateFile], dep.dir);
+    expect(result.code, result.err).toBe(0);
+    expect(existsSync(temp)).toBe(false);
+    expect(await readFile(dep.stateFile)).toEqual(dep.original);
+  });
+});
+
+describe('lock records are validated, and printed escaped', () => {
+  const old = new Date(Date.now() - 60_000);
+
+  it.each([
+    ['without a host', { pid: 999_999, started_at: '2026-01-01T00:00:00Z' }],
+    ['with pid 0', { pid: 0, host: hostname(), started_at: '2026-01-01T00:00:00Z' }],
+    ['with pid -1', { pid: -1, host: hostname(), started_at: '2026-01-01T00:00:00Z' }],
+    ['with a pid that is text', { pid: '1', host: hostname(), started_at: '2026-01-01T00:00:00Z' }],
+  ])('an old lock record %s is not live for ever: it is reclaimed', async (_name, record) => {
+    const dep = await makeDeployment('e5-deployer.yaml', {
+      content: await readFile(join(REPO, 'fixtures/v2/fresh.yaml')),
+    });
+    const lock = `${dep.stateFile}.lock`;
+    await writeFile(lock, `${JSON.stringify(record)}\n`);
+    await utimes(lock, old, old);
+    const result = await cli(
+      [
+        'runtime',
+        'set',
+        'wireguard_config.vpn_connected',
+        'true',
+        '-f',
+        dep.stateFile,
+        '--lock-timeout',
+        '1',
+      ],
+      dep.dir,
+    );
+    expect(result.code, result.err).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it("a live holder's fields reach the terminal escaped", async () => {
+    const dep = await makeDeployment('e5-deployer.yaml', {
+      content: await readFile(join(REPO, 'fixtures/v2/fresh.yaml')),
+    });
+    const lock = `${dep.stateFile}.lock`;
+    // Another host's lock cannot be judged dead: it is waited for.
+    await writeFile(
+      lock,
+      JSON.stringify({
+        pid: 4242,
+        host: 'other\u001b[2Jhost',
+        started_at: 'now\rFAKE',
+        command: 'x\u009b31m',
+      }),
+    );
+    const result = await cli(
+      [
+        'runtime',
+        'set',
+        'wireguard_config.vpn_connected',
+        'true',
+        '-f',
+        dep.stateFile,
+        '--lock-timeout',
+        '0.2',
+      ],
+      dep.dir,
+    );
+    expect(result.code).toBe(5);
+    expect(result.err).toBe(
+      `${dep.stateFile}: error: is locked by pid 4242 on other\\x1b[2Jhost since now\\x0dFAKE (x\\x9b31m); waited 0s. Wait for it to finish, raise --lock-timeout, or if that process is gone for sure remove ${lock} [lock-timeout]\n`,
+    );
+    expect(result.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 });

@@ -1,19 +1,22 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { fastParse } from '../parse/fast-yaml.js';
+import { readRegularFileSync } from '../read/read-sync.js';
 import { backupFolderOf } from '../write/backup-path.js';
 
 const CURRENT_LINE = /^schema_version:[ \t]*2[ \t]*(?:#[^\n]*)?\r?$/m;
-const ANY_VERSION_LINE = /^schema_version[ \t]*:/gm;
 // The default size cap of src/read/read-file.ts (not imported, to keep this path light): a larger
 // file is not read into memory here; the full path refuses it with its usual message.
 const MAX_BYTES = 16 * 1024 * 1024;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * The nothing-to-do path of `migrate --auto`, run before anything heavy is loaded: answers 0
- * when the file is missing or already v2 (one top-level `schema_version: 2` line and no other
- * `schema_version` line), and undefined whenever it is not sure, so the full path decides. Temp
- * files a killed writer left beside the file also send it the full path, which removes them under
- * the lock.
+ * when the file is missing or is a well-formed v2 state file (read by the fast YAML reader, which
+ * gives up on anything it is not sure of: `schema_version: 2`, `deployment_id` and `config`), and
+ * undefined whenever it is not sure, so the full path decides (and reports a malformed file, a
+ * FIFO, a device, a file over the cap). Temp files a killed writer left beside the file, or an
+ * event it could not append, also send it the full path, which deals with them under the lock.
  * Only plain `migrate --auto [FILE | -f FILE | --file FILE | --file=FILE]` takes this path; without
  * a file, DEPLOYMENT_STATE_FILE names it, as for the full command.
  */
@@ -34,15 +37,26 @@ export function fastAuto(
   const file = resolve(cwd, named ?? fallback);
   // A backup is refused, even when current: the full path says why.
   if (backupFolderOf(file) !== undefined) return undefined;
-  let text: string;
   try {
-    if (statSync(file).size > MAX_BYTES) return undefined;
-    text = readFileSync(file, 'latin1');
+    lstatSync(file);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 0 : undefined;
   }
-  if (!CURRENT_LINE.test(text)) return undefined;
-  if ((text.match(ANY_VERSION_LINE) ?? []).length !== 1) return undefined;
+  // Never blocks, never reads past the cap: a FIFO or /dev/zero goes to the full path, refused.
+  const bytes = readRegularFileSync(file, MAX_BYTES);
+  if (bytes === undefined) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  // Cheap first: most v1 files stop here.
+  if (!CURRENT_LINE.test(text) || text.includes('\0')) return undefined;
+  const data = fastParse(text)?.data;
+  if (data === undefined || data.schema_version !== 2 || !('deployment_id' in data) || !('config' in data)) {
+    return undefined;
+  }
   return needsFullPath(file) ? undefined : 0;
 }
 

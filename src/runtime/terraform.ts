@@ -9,7 +9,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ExitCode, type SourcePosition, StateError } from '../errors.js';
@@ -17,6 +17,7 @@ import { ensureMap, findPair, rootMap, valueAt } from '../migrate/doc.js';
 import { formatUtc } from '../migrate/times.js';
 import { textPosition } from '../parse/decode.js';
 import { keepJsonNumbers, numberText } from '../parse/numbers.js';
+import { NotARegularFileError, readRegularFile } from '../read/read-file.js';
 import { cleanBackendConfig } from '../secrets.js';
 
 /** One Terraform output, as `terraform output -json` or a state file gives it. */
@@ -625,8 +626,9 @@ async function recordedWorkspace(dir: string, cwd: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** Largest Terraform file read (a big state is a few tens of MB). */
-const MAX_BYTES = 256 * 1024 * 1024;
+/** Largest Terraform file read, and largest standard input (a big state is a few tens of MB). */
+export const TERRAFORM_MAX_BYTES = 256 * 1024 * 1024;
+const MAX_BYTES = TERRAFORM_MAX_BYTES;
 
 async function readText(file: string, cwd: string, fix: string): Promise<string> {
   const text = await readTextIfExists(file, cwd, fix);
@@ -643,29 +645,29 @@ async function readTextIfExists(file: string, cwd: string, fix: string): Promise
   const path = resolve(cwd, file);
   let bytes: Buffer;
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      throw new TerraformError('terraform-not-a-file', `is a directory, not a file; ${fix}`, {
-        exitCode: ExitCode.unreadable,
-        file,
-      });
-    }
-    // A FIFO is accepted so that `--outputs <(terraform output -json)` works.
-    if (!info.isFile() && !info.isFIFO()) {
-      throw new TerraformError('terraform-not-a-file', `is not a regular file; ${fix}`, {
-        exitCode: ExitCode.unreadable,
-        file,
-      });
-    }
-    if (info.size > MAX_BYTES) {
-      throw new TerraformError('terraform-file-too-large', `is over ${MAX_BYTES / 1024 / 1024} MiB; ${fix}`, {
-        exitCode: ExitCode.unreadable,
-        file,
-      });
-    }
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path, MAX_BYTES);
   } catch (error) {
-    if (error instanceof TerraformError) throw error;
+    if (error instanceof NotARegularFileError) {
+      if (error.reason === 'too-large') {
+        throw new TerraformError(
+          'terraform-file-too-large',
+          `is over ${MAX_BYTES / 1024 / 1024} MiB; ${fix}`,
+          {
+            exitCode: ExitCode.unreadable,
+            file,
+          },
+        );
+      }
+      // A FIFO (`--outputs <(terraform output -json)`) or a device is never read: it could
+      // block for ever or never end. Standard input is read with a cap instead.
+      throw new TerraformError(
+        'terraform-not-a-file',
+        error.reason === 'directory'
+          ? `is a directory, not a file; ${fix}`
+          : `is ${error.kind}, not a regular file; pipe it instead (terraform output -json | k0rdent-state infra sync --outputs -), or ${fix}`,
+        { exitCode: ExitCode.unreadable, file },
+      );
+    }
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new TerraformError(

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Document, isMap, isSeq, parseDocument } from 'yaml';
 import { FAITHFUL_YAML_OPTIONS } from '../parse/numbers.js';
+import { DEFAULT_MAX_BYTES, NotARegularFileError, readRegularFile } from '../read/read-file.js';
 import { writeAtomic } from './atomic.js';
 import { EVENTS_FILE } from './backup.js';
 
@@ -21,12 +21,23 @@ export interface StateEvent {
 export async function appendEvent(
   stateFile: string,
   event: StateEvent,
+  maxBytes = DEFAULT_MAX_BYTES,
 ): Promise<{ appended: boolean; reason?: string }> {
   const path = join(dirname(stateFile), EVENTS_FILE);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
+    // A FIFO or a device at that path is never read (it would hang the writer holding the lock).
+    text = (await readRegularFile(path, maxBytes)).toString('utf8');
+  } catch (error) {
+    if (error instanceof NotARegularFileError) {
+      return {
+        appended: false,
+        reason:
+          error.reason === 'too-large'
+            ? `${EVENTS_FILE} is over the ${maxBytes} bytes limit`
+            : `${EVENTS_FILE} is ${error.kind}, not a regular file`,
+      };
+    }
     return { appended: false, reason: 'no events file' };
   }
   const doc: Document = parseDocument(text, FAITHFUL_YAML_OPTIONS);
@@ -54,6 +65,10 @@ export async function appendEvent(
     defaultKeyType: 'PLAIN',
   });
   if (crlf) out = out.replace(/\n/g, '\r\n');
+  // Never write a file the next reader would refuse.
+  if (Buffer.byteLength(out) > maxBytes) {
+    return { appended: false, reason: `${EVENTS_FILE} would grow over the ${maxBytes} bytes limit` };
+  }
   await writeAtomic(path, out);
   return { appended: true };
 }
