@@ -28,6 +28,7 @@ import {
   NOW,
   REPO,
   STACK_LINE,
+  spawnCli,
   startCli,
 } from './helpers/tmp-state.js';
 
@@ -356,5 +357,65 @@ describe('lock records are validated, and printed escaped', () => {
       `${dep.stateFile}: error: is locked by pid 4242 on other\\x1b[2Jhost since now\\x0dFAKE (x\\x9b31m); waited 0s. Wait for it to finish, raise --lock-timeout, or if that process is gone for sure remove ${lock} [lock-timeout]\n`,
     );
     expect(result.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('get and vm info look up own properties only', () => {
+  it.each([
+    'get constructor',
+    'get toString',
+    'get __proto__',
+    'get config.constructor',
+    'get wireguard_config.peers.hasOwnProperty',
+    'get vm_details.constructor',
+    'vm info constructor',
+    'vm info k0rdent-t6p1w9za-controller constructor',
+    'vm runtime toString',
+    'vm runtime k0rdent-t6p1w9za-controller valueOf',
+  ])('%s: not found (exit 1), no internal error', async (command) => {
+    const dep = await makeDeployment('e5-deployer.yaml', {
+      content: await readFile(join(REPO, 'fixtures/v2/mid-run.yaml')),
+    });
+    const result = await cli([...command.split(' '), '-f', dep.stateFile], dep.dir);
+    expect(result).toEqual({ code: 1, out: '', err: '' });
+  });
+
+  it('a key of the file named like one is found', async () => {
+    const text = (await readFile(join(REPO, 'fixtures/v2/fresh.yaml'), 'utf8')).replace(
+      /^unrecognized: \{\}$/m,
+      'unrecognized: {constructor: "kept", toString: 7}',
+    );
+    const dep = await makeDeployment('e5-deployer.yaml', { content: text });
+    expect(await cli(['get', 'unrecognized.constructor', '-f', dep.stateFile], dep.dir)).toEqual({
+      code: 0,
+      out: 'kept\n',
+      err: '',
+    });
+  });
+});
+
+describe('migrate --auto and a malformed file with a schema_version: 2 line', () => {
+  it.each([
+    ['broken YAML', 'config: [unclosed\n'],
+    ['a tab indent', 'config:\n\tazure_location: x\n'],
+    ['no config', ''],
+  ])('%s: reported (exit 3 or 1), not a silent 0', async (_name, tail) => {
+    const text = `schema_version: 2\ndeployment_id: "k0rdent-x"\n${tail}`;
+    const dep = await makeDeployment('e5-deployer.yaml', { content: text });
+    const result = await spawnCli(['migrate', '--auto', dep.stateFile], { cwd: dep.dir });
+    expect(result.code === 1 || result.code === 3, `exit ${result.code}`).toBe(true);
+    expect(result.err).toMatch(/^\S+: error: .* \[[a-z-]+\]\n$/);
+    expect(await readFile(dep.stateFile, 'utf8')).toBe(text);
+  });
+
+  it('a well-formed v2 file still takes the fast path: silent, exit 0', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml', {
+      content: await readFile(join(REPO, 'fixtures/v2/several-runs.yaml')),
+    });
+    expect(await spawnCli(['migrate', '--auto', dep.stateFile], { cwd: dep.dir })).toMatchObject({
+      code: 0,
+      out: '',
+      err: '',
+    });
   });
 });
