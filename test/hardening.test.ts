@@ -419,3 +419,45 @@ describe('migrate --auto and a malformed file with a schema_version: 2 line', ()
     });
   });
 });
+
+describe('backup folders', () => {
+  it('are created 0700 even under umask 000', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml', { mode: 0o600 });
+    const result = await spawnCli(['migrate', dep.stateFile], {
+      cwd: dep.dir,
+      prefix: ['sh', '-c', 'umask 000 && exec "$0" "$@"'],
+    });
+    expect(result.code, result.err).toBe(0);
+    expect(await modeOf(dep.archive)).toBe(0o700);
+    const [folder] = await readdir(dep.archive);
+    expect(await modeOf(join(dep.archive, folder as string))).toBe(0o700);
+    expect(await modeOf(join(dep.archive, folder as string, 'deployment-state.yaml'))).toBe(0o600);
+    expect(await modeOf(dep.stateFile)).toBe(0o600);
+  });
+
+  it.each([
+    ['a deployment_id of 300 characters', `k0rdent-${'x'.repeat(292)}`],
+    ['a deployment_id of ..', '..'],
+    ['a deployment_id starting with a dot', '.hidden'],
+  ])('%s: migrated and rolled back, in a visible folder of a short name', async (_name, id) => {
+    const text = (await readFile(join(REPO, 'fixtures/v1/e5-deployer.yaml'), 'utf8')).replace(
+      /^deployment_id: .*$/m,
+      `deployment_id: "${id}"`,
+    );
+    const dep = await makeDeployment('e5-deployer.yaml', { content: text });
+    const migrated = await cli(['migrate', dep.stateFile], dep.dir);
+    expect(migrated.code, migrated.err).toBe(0);
+    const folders = await readdir(dep.archive);
+    expect(folders).toHaveLength(1);
+    const folder = folders[0] as string;
+    expect(folder.startsWith('.')).toBe(false);
+    expect(Buffer.byteLength(folder)).toBeLessThan(128);
+    // The id is kept whole inside.
+    expect(await readFile(join(dep.archive, folder, 'deployment-state.yaml'), 'utf8')).toContain(
+      `deployment_id: "${id}"`,
+    );
+    const rolled = await cli(['rollback', dep.stateFile], dep.dir);
+    expect(rolled.code, rolled.err).toBe(0);
+    expect(await readFile(dep.stateFile)).toEqual(dep.original);
+  });
+});
