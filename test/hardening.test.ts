@@ -23,6 +23,7 @@ import { run } from '../src/cli/run.js';
 import {
   cleanupDeployments,
   cli,
+  EVENTS_TEXT,
   finished,
   makeDeployment,
   NOW,
@@ -459,5 +460,68 @@ describe('backup folders', () => {
     const rolled = await cli(['rollback', dep.stateFile], dep.dir);
     expect(rolled.code, rolled.err).toBe(0);
     expect(await readFile(dep.stateFile)).toEqual(dep.original);
+  });
+});
+
+describe('a kill between the state rename and the event append loses no event', () => {
+  // A long events file makes the append take long enough to land the kill in that window.
+  const manyEvents = () =>
+    `events:\n${Array.from(
+      { length: 15_000 },
+      (_, i) =>
+        `  - {timestamp: "2025-12-03T09:12:44Z", action: "vm_ready", message: "vm ${i} is ready after the first boot"}\n`,
+    ).join('')}`;
+  const migratedEvents = (text: string) => (text.match(/action: "state_migrated"/g) ?? []).length;
+
+  it('the next run appends the recorded state_migrated event, once', { timeout: 120_000 }, async () => {
+    for (let attempt = 0; ; attempt++) {
+      const dep = await makeDeployment('e5-deployer.yaml', { events: manyEvents() });
+      const record = join(dep.stateDir, '.deployment-state.yaml.k0rdent-state-pending-event');
+      const child = startCli(['migrate', dep.stateFile], { cwd: dep.dir });
+      const done = finished(child);
+      // Kill as soon as the new state file is in place.
+      for (;;) {
+        const text = await readFile(dep.stateFile, 'utf8').catch(() => '');
+        if (text.includes('schema_version: 2')) break;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      child.kill('SIGKILL');
+      await done;
+      const events = await readFile(dep.eventsFile, 'utf8');
+      if (migratedEvents(events) > 0 && attempt < 5) continue; // The append won the race; again.
+      expect(migratedEvents(events)).toBe(0);
+      expect(existsSync(record)).toBe(true);
+      const next = await spawnCli(['migrate', '--auto', dep.stateFile], { cwd: dep.dir });
+      expect(next.code, next.err).toBe(0);
+      expect(migratedEvents(await readFile(dep.eventsFile, 'utf8'))).toBe(1);
+      expect(existsSync(record)).toBe(false);
+      // And not again.
+      expect((await spawnCli(['migrate', '--auto', dep.stateFile], { cwd: dep.dir })).code).toBe(0);
+      expect(migratedEvents(await readFile(dep.eventsFile, 'utf8'))).toBe(1);
+      return;
+    }
+  });
+
+  it('a record of a write that never happened (killed before the rename) is dropped, not appended', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml', {
+      content: await readFile(join(REPO, 'fixtures/v2/fresh.yaml')),
+      events: EVENTS_TEXT,
+    });
+    const record = join(dep.stateDir, '.deployment-state.yaml.k0rdent-state-pending-event');
+    await writeFile(
+      record,
+      JSON.stringify({
+        state_file: dep.stateFile,
+        state_sha256: '0'.repeat(64),
+        event: { timestamp: NOW, action: 'state_migrated', message: 'never happened' },
+      }),
+    );
+    const result = await cli(
+      ['runtime', 'set', 'wireguard_config.vpn_connected', 'true', '-f', dep.stateFile],
+      dep.dir,
+    );
+    expect(result.code, result.err).toBe(0);
+    expect(existsSync(record)).toBe(false);
+    expect(await readFile(dep.eventsFile, 'utf8')).toBe(EVENTS_TEXT);
   });
 });

@@ -60,8 +60,9 @@ export function fastAuto(
   return needsFullPath(file) ? undefined : 0;
 }
 
-// Temp files left beside the file (same names as tempPrefix() in src/write/atomic.ts, not
-// imported to keep this path light), or a link into a backup folder: the full path handles both.
+// Temp files left beside the file, or an event a killed writer could not append (same names as
+// tempPrefix() in src/write/atomic.ts and pendingEventPath() in src/write/events.ts, not imported
+// to keep this path light), or a link into a backup folder: the full path handles them.
 function needsFullPath(file: string): boolean {
   try {
     const target = realpathSync(file);
@@ -69,6 +70,7 @@ function needsFullPath(file: string): boolean {
     const prefixes = [basename(target), 'deployment-events.yaml'].map(
       (name) => `.${name}.k0rdent-state-tmp-`,
     );
+    prefixes.push(`.${basename(target)}.k0rdent-state-pending-event`);
     return readdirSync(dirname(target)).some((name) => prefixes.some((prefix) => name.startsWith(prefix)));
   } catch {
     return true;

@@ -6,7 +6,7 @@ import { detectVersion, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, fsError, readRegularFile, readStateBytes } from '../read/read-file.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { archiveState, EVENTS_FILE, listArchives, refuseBackupFile } from '../write/backup.js';
-import { appendEvent } from '../write/events.js';
+import { appendEvent, appendPendingEvent, clearPendingEvent, recordPendingEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
 import { MigrationError, sha256 } from './engine.js';
 
@@ -152,7 +152,10 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
       });
   try {
     // A rollback killed mid-write left its temp file (with the keys) beside the state file.
-    if (lock) await removeLeftovers(target);
+    if (lock) {
+      await removeLeftovers(target);
+      await appendPendingEvent(file);
+    }
     const bytes = await readStateBytes(target, { maxBytes: DEFAULT_MAX_BYTES }).catch((error) => {
       error.file = name;
       throw error;
@@ -220,15 +223,22 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
     const mode = (await stat(target)).mode & 0o7777;
     // Backups and events beside the path as given (a symlink's target is written through it).
     const archived = await archiveState(file, deploymentId, 'rollback', options.now, name);
-    await writeAtomic(target, sourceBytes, mode).catch((error) => {
-      error.file = name;
-      throw error;
-    });
-    await appendEvent(file, {
+    const rolledBack = {
       timestamp: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       action: 'state_rolled_back',
       message: `deployment-state.yaml restored from ${show(source)} by k0rdent-state; the replaced file is in ${show(archived)}`,
-    }).catch(() => undefined);
+    };
+    await recordPendingEvent(file, target, sourceBytes, rolledBack).catch((error) => {
+      error.file = name;
+      throw error;
+    });
+    await writeAtomic(target, sourceBytes, mode).catch(async (error) => {
+      await clearPendingEvent(target);
+      error.file = name;
+      throw error;
+    });
+    await appendEvent(file, rolledBack).catch(() => undefined);
+    await clearPendingEvent(target);
     return { source: show(source), archived: show(archived), restoredVersion, leftBehind };
   } finally {
     await lock?.release();

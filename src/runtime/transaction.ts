@@ -13,6 +13,7 @@ import { dotted, schemaProblems } from '../validate/schema.js';
 import { validateParsed } from '../validate/validate.js';
 import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { refuseBackupFile } from '../write/backup.js';
+import { appendPendingEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
 import { RefusedError } from './refused.js';
 
@@ -105,6 +106,7 @@ export async function updateState<T>(
   });
   try {
     await removeLeftovers(target);
+    await appendPendingEvent(file, maxBytes);
     let migrated: MigrateFileResult | undefined;
     let { decoded, parsed } = await load(target, name, maxBytes);
     if (detectVersion(parsed) === 1) {
