@@ -72,6 +72,7 @@ export class UsageError extends StateError {
 }
 
 // C0 controls (but tab), DEL, C1 controls, and the Unicode controls that reorder text on screen.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

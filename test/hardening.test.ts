@@ -357,6 +357,7 @@ describe('lock records are validated, and printed escaped', () => {
     expect(result.err).toBe(
       `${dep.stateFile}: error: is locked by pid 4242 on other\\x1b[2Jhost since now\\x0dFAKE (x\\x9b31m); waited 0s. Wait for it to finish, raise --lock-timeout, or if that process is gone for sure remove ${lock} [lock-timeout]\n`,
     );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
     expect(result.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 });
@@ -523,5 +524,67 @@ describe('a kill between the state rename and the event append loses no event', 
     expect(result.code, result.err).toBe(0);
     expect(existsSync(record)).toBe(false);
     expect(await readFile(dep.eventsFile, 'utf8')).toBe(EVENTS_TEXT);
+  });
+});
+
+describe('a write whose result would exceed the read cap is refused before writing', () => {
+  const v2 = () => readFile(join(REPO, 'fixtures/v2/fresh.yaml'));
+
+  it('infra sync of more outputs than the cap holds: refused early, file unchanged, still readable', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml', { content: await v2() });
+    const outputs = Object.fromEntries(
+      Array.from({ length: 4000 }, (_, i) => [
+        `output_${i}`,
+        { sensitive: false, type: 'string', value: `value-${i}` },
+      ]),
+    );
+    await writeFile(join(dep.dir, 'outputs.json'), JSON.stringify(outputs));
+    const result = await cli(
+      ['infra', 'sync', '--outputs', 'outputs.json', '-f', dep.stateFile, '--max-size', '64k'],
+      dep.dir,
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      `${dep.stateFile}: error: refused: the 4000 outputs alone would make the state file over the 64 KiB limit every command reads state files with, so nothing could read it afterwards; the file is unchanged (sync fewer outputs, or raise the limit with --max-size for every command) [result-too-large]\n`,
+    );
+    expect(await readFile(dep.stateFile)).toEqual(dep.original);
+    expect(
+      (await cli(['get', 'deployment_id', '-f', dep.stateFile, '--max-size', '64k'], dep.dir)).code,
+    ).toBe(0);
+  });
+
+  it('runtime set of a value that pushes the file over the cap', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml', { content: await v2() });
+    const size = dep.original.length;
+    const result = await cli(
+      [
+        'runtime',
+        'set',
+        'artifacts.big.path',
+        'x'.repeat(2000),
+        '-f',
+        dep.stateFile,
+        '--max-size',
+        String(size + 1000),
+      ],
+      dep.dir,
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      /^\S+: error: refused: the result would be [\d.]+ KiB, over the [\d.]+ KiB limit every command reads state files with, so nothing could read it afterwards; the file is unchanged \(store less, or raise the limit with --max-size for every command\) \[result-too-large\]\n$/,
+    );
+    expect(await readFile(dep.stateFile)).toEqual(dep.original);
+  });
+
+  it('migrate of a file whose v2 form would be over the cap: no backup, no write', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml');
+    const result = await cli(
+      ['migrate', dep.stateFile, '--max-size', String(dep.original.length + 10)],
+      dep.dir,
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('[result-too-large]');
+    expect(await readFile(dep.stateFile)).toEqual(dep.original);
+    expect(existsSync(dep.archive)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { detectVersion, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, fsError, readStateBytes } from '../read/read-file.js';
 import { buildReport, type MigrationReport } from '../report/report.js';
 import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
-import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
+import { refuseOverCap, removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { archiveState, refuseBackupFile } from '../write/backup.js';
 import { appendEvent, appendPendingEvent, clearPendingEvent, recordPendingEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
@@ -117,6 +117,7 @@ export async function migrateHeld(
     });
     return { status: 'dry-run', fromVersion, report, backup: undefined, eventAppended: false };
   }
+  refuseOverCap(result.text, maxBytes, name);
   const mode = (await stat(file)).mode & 0o7777;
   const deploymentId = String(parsed.data.deployment_id);
   const backup = await archiveState(file, deploymentId, 'migration', options.now, name);

@@ -4,9 +4,9 @@ import { maskYamlText } from '../secrets-yaml.js';
 /**
  * Most lines a diff may add and remove in all. Finding a diff costs time that grows with the
  * square of its size (the Myers algorithm); a migration that rewrites a large file would take
- * minutes to diff, and a diff of tens of thousands of lines is not something to review anyway.
+ * minutes to diff, and a diff of thousands of lines is not something to review anyway.
  */
-export const MAX_DIFF_EDITS = 5000;
+export const MAX_DIFF_EDITS = 2000;
 
 /**
  * A unified diff of two versions of a state file, with every secret masked on both sides before
@@ -21,8 +21,23 @@ export function secretSafeDiff(
   newText: string,
 ): string | undefined {
   const normalize = (text: string) => maskYamlText(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n'));
-  return createTwoFilesPatch(oldName, newName, normalize(oldText), normalize(newText), undefined, undefined, {
+  const before = normalize(oldText);
+  const after = normalize(newText);
+  // Known too large in one linear pass: the diff library would spend seconds to find out.
+  if (editsAtLeast(before, after) > MAX_DIFF_EDITS) return undefined;
+  return createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, {
     context: 3,
     maxEditLength: MAX_DIFF_EDITS,
   });
+}
+
+// A lower bound of the lines a diff of the two texts adds and removes: every line that one text
+// has more often than the other must be added or removed.
+function editsAtLeast(a: string, b: string): number {
+  const counts = new Map<string, number>();
+  for (const line of a.split('\n')) counts.set(line, (counts.get(line) ?? 0) + 1);
+  for (const line of b.split('\n')) counts.set(line, (counts.get(line) ?? 0) - 1);
+  let edits = 0;
+  for (const count of counts.values()) edits += Math.abs(count);
+  return edits;
 }

@@ -17,7 +17,7 @@ import { ensureMap, findPair, rootMap, valueAt } from '../migrate/doc.js';
 import { formatUtc } from '../migrate/times.js';
 import { textPosition } from '../parse/decode.js';
 import { keepJsonNumbers, numberText } from '../parse/numbers.js';
-import { NotARegularFileError, readRegularFile } from '../read/read-file.js';
+import { formatBytes, NotARegularFileError, readRegularFile } from '../read/read-file.js';
 import { cleanBackendConfig } from '../secrets.js';
 
 /** One Terraform output, as `terraform output -json` or a state file gives it. */
@@ -350,6 +350,11 @@ export interface SyncOptions {
   includeSensitive?: boolean;
   /** Accept a state of another lineage, or an older serial (`--force`). */
   force?: boolean;
+  /**
+   * The size cap of state files (`--max-size`): outputs that alone would make the file larger
+   * are refused before the Document is touched (`result-too-large`, exit 1).
+   */
+  maxBytes?: number;
 }
 
 /** What {@link applyTerraformSync} changed: output names only, never values. */
@@ -403,6 +408,13 @@ export function applyTerraformSync(
     snapshot,
     options.force === true,
   );
+  const stored = new Map(
+    Object.entries(snapshot.outputs).map(([name, output]) => [
+      name,
+      storedValue(output, options.includeSensitive === true),
+    ]),
+  );
+  if (options.maxBytes !== undefined) refuseOversizedOutputs(stored, options.maxBytes);
   const now = formatUtc(options.now);
   const checksum =
     snapshot.stateSha256 === null
@@ -453,12 +465,6 @@ export function applyTerraformSync(
   const outputsMap = ensureMap(doc, ['infrastructure_facts', 'outputs']);
   // An empty `outputs: {}` is flow style; the outputs written into it read better as a block.
   if (outputsMap.items.length === 0) outputsMap.flow = false;
-  const stored = new Map(
-    Object.entries(snapshot.outputs).map(([name, output]) => [
-      name,
-      storedValue(output, options.includeSensitive === true),
-    ]),
-  );
   const summary: SyncSummary = {
     added: [],
     removed: [],
@@ -468,19 +474,22 @@ export function applyTerraformSync(
     checksum,
     forced,
   };
-  for (const pair of [...outputsMap.items]) {
+  // One pass over the cached outputs (removing them one by one grew with the square of their number).
+  const kept: typeof outputsMap.items = [];
+  for (const pair of outputsMap.items) {
     const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     if (!stored.has(name)) {
-      outputsMap.items.splice(outputsMap.items.indexOf(pair), 1);
       summary.removed.push(name);
       continue;
     }
+    kept.push(pair);
     const value = stored.get(name);
     stored.delete(name);
     if (holds(pair.value, value)) continue;
     replaceValue(doc, pair as Pair<Node, Node | null>, value);
     summary.changed.push(name);
   }
+  outputsMap.items = kept;
   for (const [name, value] of stored) {
     outputsMap.items.push(doc.createPair(name, value) as Pair<unknown, unknown>);
     summary.added.push(name);
@@ -525,6 +534,23 @@ function checkIdentity(recorded: unknown, snapshot: TerraformSnapshot, force: bo
     forced.push('terraform-serial-older');
   }
   return forced;
+}
+
+// Each output takes at least its name and its value as JSON in the written YAML (the quotes and
+// commas JSON has are outweighed by the indentation and line breaks YAML adds): when that alone is
+// over the cap, the sync is refused before a million nodes are built for a file that would be.
+function refuseOversizedOutputs(stored: ReadonlyMap<string, unknown>, maxBytes: number): void {
+  let bytes = 0;
+  for (const [name, value] of stored) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(JSON.stringify(value) ?? 'null');
+    if (bytes > maxBytes) {
+      throw new StateError(
+        'result-too-large',
+        `refused: the ${stored.size} outputs alone would make the state file over the ${formatBytes(maxBytes)} limit every command reads state files with, so nothing could read it afterwards; the file is unchanged (sync fewer outputs, or raise the limit with --max-size for every command)`,
+        { exitCode: ExitCode.invalid },
+      );
+    }
+  }
 }
 
 function storedValue(output: TerraformOutput, includeSensitive: boolean): unknown {

@@ -10,8 +10,8 @@ import { MAX_NESTING_DEPTH } from '../parse/depth.js';
 import { detectVersion, type ParsedState, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
 import { dotted, schemaProblems } from '../validate/schema.js';
-import { validateParsed } from '../validate/validate.js';
-import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
+import { validateParsed, validateTextFast } from '../validate/validate.js';
+import { refuseOverCap, removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { refuseBackupFile } from '../write/backup.js';
 import { appendPendingEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
@@ -120,17 +120,26 @@ export async function updateState<T>(
       );
       ({ decoded, parsed } = await load(target, name, maxBytes));
     }
+    // last_updated is stamped before the "before" text is taken: the texts then differ only when
+    // the mutation changed something, and the new text is the one serialised after it (two
+    // serialisations of the file, not three).
+    parsed.doc.setIn(['last_updated'], formatUtc(options.now));
     const before = serialize(parsed.doc, decoded);
     const { value, text } = tooDeepRefused(name, () => {
       const value = mutate({ doc: parsed.doc, state: parsed.data as unknown as DeploymentStateV2 });
       const after = serialize(parsed.doc, decoded);
-      if (after === before) return { value, text: undefined };
-      parsed.doc.setIn(['last_updated'], formatUtc(options.now));
-      return { value, text: serialize(parsed.doc, decoded) };
+      return { value, text: after === before ? undefined : after };
     });
     if (text === undefined) return { value, written: false, migrated };
-    const reparsed = tooDeepRefused(name, () => parseState(text.replace(/^\ufeff/, ''), name));
-    const check = validateParsed(reparsed, { version: 2 });
+    refuseOverCap(text, maxBytes, name);
+    const written = text.replace(/^\ufeff/, '');
+    // Read back with the fast reader when it can (the same result as parsing it again).
+    const check = tooDeepRefused(
+      name,
+      () =>
+        validateTextFast(written, { version: 2 }) ??
+        validateParsed(parseState(written, name), { version: 2 }),
+    );
     const error = check.problems.find((problem) => problem.severity === 'error');
     if (error) {
       // A problem the file already had is not the change's fault: say so, and what to do.
@@ -142,7 +151,7 @@ export async function updateState<T>(
         'update-invalid',
         already
           ? `refused: the file is already invalid at ${dotted(error.pointer)}: ${error.message}; fix it first (k0rdent-state validate ${name} lists every problem); the file is unchanged`
-          : `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${valueFree(reparsed.data, error)}; the file is unchanged`,
+          : `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${valueFree(parseState(written, name).data, error)}; the file is unchanged`,
         name,
       );
     }

@@ -20,6 +20,15 @@ async function readStdin(io: CliIO): Promise<string> {
   }
 }
 
+// Output names for the one-line summary of infra sync: the first 20, then how many in all (a sync
+// of a million outputs must not print a million names).
+function nameList(names: readonly string[]): string {
+  const shown = 20;
+  return names.length <= shown
+    ? names.join(', ')
+    : `${names.slice(0, shown).join(', ')}, ... (${names.length} in all)`;
+}
+
 /** `infra sync|set`: the Terraform output cache. */
 export const command: CommandSpec = {
   name: 'infra',
@@ -84,15 +93,16 @@ export const command: CommandSpec = {
               now: context.now,
               includeSensitive,
               force: flag(args, 'force'),
+              maxBytes: context.maxBytes,
             }),
           );
           const parts = [
             `${Object.keys(snapshot.outputs).length} outputs`,
-            value.added.length ? `added ${value.added.join(', ')}` : '',
-            value.removed.length ? `removed ${value.removed.join(', ')}` : '',
-            value.changed.length ? `changed ${value.changed.join(', ')}` : '',
+            value.added.length ? `added ${nameList(value.added)}` : '',
+            value.removed.length ? `removed ${nameList(value.removed)}` : '',
+            value.changed.length ? `changed ${nameList(value.changed)}` : '',
             value.sensitive.length
-              ? `sensitive (value not stored${includeSensitive ? ' in output' : ''}): ${value.sensitive.join(', ')}`
+              ? `sensitive (value not stored${includeSensitive ? ' in output' : ''}): ${nameList(value.sensitive)}`
               : '',
           ].filter((part) => part !== '');
           io.stderr(`synced from ${value.statePath ?? 'terraform output'}: ${parts.join('; ')}\n`);

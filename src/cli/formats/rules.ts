@@ -323,6 +323,10 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'The change would make the file invalid',
     help: 'The file is unchanged; give a value the schema accepts.',
   },
+  'result-too-large': {
+    title: 'The change would make the state file larger than the read cap',
+    help: 'Nothing was written. Store less, or raise --max-size for every command that reads the file.',
+  },
   'secret-refused': {
     title: 'A secret is never printed',
     help: 'Read private keys from the file itself (keep it mode 0600).',
