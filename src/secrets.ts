@@ -166,15 +166,60 @@ export function redactAt(
 
 /**
  * Replaces every occurrence of a known secret in free text (an error message, a run's error, a
- * comment) with {@link REDACTED}, the longest first so that a secret holding another goes whole.
+ * comment, a whole YAML text) with {@link REDACTED}, the longest first where two start at the same
+ * place. One pass over the text whatever the number of secrets (a rolling hash of the first
+ * {@link MIN_SECRET_LENGTH} characters finds the candidates), so a file with thousands of peer
+ * keys costs what a file with one does.
  */
 export function scrubText(text: string, known: ReadonlySet<string>): string {
-  if (known.size === 0) return text;
-  let out = text;
-  for (const secret of [...known].sort((a, b) => b.length - a.length)) {
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  const width = MIN_SECRET_LENGTH;
+  if (known.size === 0 || text.length < width) return text;
+  const byHash = new Map<number, string[]>();
+  for (const secret of known) {
+    if (secret.length < width) continue;
+    const hash = windowHash(secret, 0);
+    const list = byHash.get(hash) ?? [];
+    list.push(secret);
+    byHash.set(hash, list);
   }
-  return out;
+  for (const list of byHash.values()) list.sort((a, b) => b.length - a.length);
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  let hash = windowHash(text, 0);
+  while (i + width <= text.length) {
+    const found = byHash.get(hash)?.find((secret) => text.startsWith(secret, i));
+    if (found !== undefined) {
+      out += text.slice(copied, i) + REDACTED;
+      i += found.length;
+      copied = i;
+      if (i + width <= text.length) hash = windowHash(text, i);
+      continue;
+    }
+    if (i + width < text.length) {
+      hash =
+        (Math.imul(hash - Math.imul(text.charCodeAt(i), HASH_TOP), HASH_BASE) + text.charCodeAt(i + width)) |
+        0;
+    }
+    i++;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+const HASH_BASE = 131;
+// HASH_BASE to the power MIN_SECRET_LENGTH - 1, in 32-bit arithmetic: the weight of a window's
+// first character, taken out when the window moves on.
+const HASH_TOP = Array.from({ length: MIN_SECRET_LENGTH - 1 }).reduce<number>(
+  (power) => Math.imul(power, HASH_BASE),
+  1,
+);
+
+// The 32-bit polynomial hash of the MIN_SECRET_LENGTH characters of `text` from `start`.
+function windowHash(text: string, start: number): number {
+  let hash = 0;
+  for (let k = 0; k < MIN_SECRET_LENGTH; k++)
+    hash = (Math.imul(hash, HASH_BASE) + text.charCodeAt(start + k)) | 0;
+  return hash;
 }
 
 /** A function that scrubs, in any text, every known secret of `data` (see {@link scrubText}). */
