@@ -430,8 +430,9 @@ function timedWithRss(args, env = {}) {
 
 /**
  * One scaling row: `make(scale)` writes the input for scale 1 and 2 and returns
- * `{ args, bytes, fresh }` (`fresh()` restores the input before each run when the command
- * writes); `expectStatus` is the exit code the command must give.
+ * `{ args, bytes, fresh }` (`bytes`: the size of the input that scales, the state file or the
+ * outputs; `fresh()` restores the state file before each run); `expectStatus` is the exit code
+ * the command must give.
  */
 async function scalingRow(id, figure, make, expectStatus = 0) {
   log(`\n[${id}] ${figure}: size 1 and 2, ${scaleRuns} rounds each, alternated`);
@@ -513,8 +514,13 @@ async function benchScaling() {
         readFileSync(join(root, 'fixtures', 'v2', 'fresh.yaml'), 'utf8'),
       );
       const outputs = join(input.dir, 'outputs.json');
-      writeFileSync(outputs, manyOutputs(250_000 * scale));
-      return { ...input, args: ['infra', 'sync', '--outputs', outputs, '-f', input.file] };
+      const json = manyOutputs(250_000 * scale);
+      writeFileSync(outputs, json);
+      return {
+        ...input,
+        bytes: Buffer.byteLength(json),
+        args: ['infra', 'sync', '--outputs', outputs, '-f', input.file],
+      };
     });
   }
   if (only.has('sync-outputs-cap')) {
@@ -529,8 +535,13 @@ async function benchScaling() {
           readFileSync(join(root, 'fixtures', 'v2', 'fresh.yaml'), 'utf8'),
         );
         const outputs = join(input.dir, 'outputs.json');
-        writeFileSync(outputs, manyOutputs(500_000 * scale, 40));
-        return { ...input, args: ['infra', 'sync', '--outputs', outputs, '-f', input.file] };
+        const json = manyOutputs(500_000 * scale, 40);
+        writeFileSync(outputs, json);
+        return {
+          ...input,
+          bytes: Buffer.byteLength(json),
+          args: ['infra', 'sync', '--outputs', outputs, '-f', input.file],
+        };
       },
       1,
     );

@@ -53,7 +53,9 @@ export function fastAuto(
   }
   // Cheap first: most v1 files stop here.
   if (!CURRENT_LINE.test(text) || text.includes('\0')) return undefined;
-  const data = fastParse(text)?.data;
+  // CRLF files (saved by a Windows editor) read the same with LF line breaks; a lone CR stays and
+  // sends them to the full path.
+  const data = fastParse(text.includes('\r') ? text.replace(/\r\n/g, '\n') : text)?.data;
   if (data === undefined || data.schema_version !== 2 || !('deployment_id' in data) || !('config' in data)) {
     return undefined;
   }
