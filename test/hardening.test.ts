@@ -588,3 +588,22 @@ describe('a write whose result would exceed the read cap is refused before writi
     expect(existsSync(dep.archive)).toBe(false);
   });
 });
+
+describe('a diff too large to be useful is left out, with a warning', () => {
+  it('3,000 unknown top-level keys moved under unrecognized: no diff, warning diff-too-large', async () => {
+    const base = await readFile(join(REPO, 'fixtures/v1/e5-deployer.yaml'), 'utf8');
+    const extra = Array.from({ length: 3000 }, (_, i) => `operator_note_${i}: "note ${i}"`).join('\n');
+    const dep = await makeDeployment('e5-deployer.yaml', { content: `${base}${extra}\n` });
+    const result = await cli(['migrate', '--dry-run', dep.stateFile, '--format', 'json'], dep.dir);
+    expect(result.code, result.err).toBe(0);
+    const report = JSON.parse(result.out) as { diff: string; warnings: unknown[] };
+    expect(report.diff).toBe('');
+    expect(report.warnings).toContainEqual({
+      step: 'report',
+      code: 'diff-too-large',
+      path: '',
+      message:
+        'the diff is left out: the files differ in more than 2000 lines; the list of changes above is complete',
+    });
+  });
+});

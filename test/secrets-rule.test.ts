@@ -33,6 +33,9 @@ describe('secret keys', () => {
     'access_key',
     'storage_account_key'.replace('storage_', ''),
     'api_key',
+    // A value the migration carried to unrecognized under its dotted v1 path.
+    'wireguard_peers.hub.private_key',
+    'wireguard_peers.hub.private_key (2)',
   ])('%s is secret', (key) => {
     expect(isSecretKey(key)).toBe(true);
   });
@@ -49,6 +52,8 @@ describe('secret keys', () => {
     'tokens_issued',
     'key',
     'ip',
+    'wireguard_peers.hub.public_key (2)',
+    'private_key.ip',
   ])('%s is not', (key) => {
     expect(isSecretKey(key)).toBe(false);
   });
