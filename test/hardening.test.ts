@@ -503,6 +503,27 @@ describe('a kill between the state rename and the event append loses no event', 
     }
   });
 
+  it('a record whose event was appended (killed before removing the record) is not appended again', async () => {
+    const state = await readFile(join(REPO, 'fixtures/v2/fresh.yaml'));
+    const event = { timestamp: NOW, action: 'state_migrated', message: 'migrated, record left behind' };
+    const events = `${EVENTS_TEXT}  - {timestamp: "${NOW}", action: "state_migrated", message: "${event.message}"}\n`;
+    const dep = await makeDeployment('e5-deployer.yaml', { content: state, events });
+    const record = join(dep.stateDir, '.deployment-state.yaml.k0rdent-state-pending-event');
+    const { createHash } = await import('node:crypto');
+    await writeFile(
+      record,
+      JSON.stringify({
+        state_file: dep.stateFile,
+        state_sha256: createHash('sha256').update(state).digest('hex'),
+        event,
+      }),
+    );
+    const result = await cli(['migrate', '--auto', dep.stateFile], dep.dir);
+    expect(result.code, result.err).toBe(0);
+    expect(existsSync(record)).toBe(false);
+    expect(await readFile(dep.eventsFile, 'utf8')).toBe(events);
+  });
+
   it('a record of a write that never happened (killed before the rename) is dropped, not appended', async () => {
     const dep = await makeDeployment('e5-deployer.yaml', {
       content: await readFile(join(REPO, 'fixtures/v2/fresh.yaml')),
@@ -590,9 +611,9 @@ describe('a write whose result would exceed the read cap is refused before writi
 });
 
 describe('a diff too large to be useful is left out, with a warning', () => {
-  it('3,000 unknown top-level keys moved under unrecognized: no diff, warning diff-too-large', async () => {
+  it('6,000 unknown top-level keys moved under unrecognized: no diff, warning diff-too-large', async () => {
     const base = await readFile(join(REPO, 'fixtures/v1/e5-deployer.yaml'), 'utf8');
-    const extra = Array.from({ length: 3000 }, (_, i) => `operator_note_${i}: "note ${i}"`).join('\n');
+    const extra = Array.from({ length: 6000 }, (_, i) => `operator_note_${i}: "note ${i}"`).join('\n');
     const dep = await makeDeployment('e5-deployer.yaml', { content: `${base}${extra}\n` });
     const result = await cli(['migrate', '--dry-run', dep.stateFile, '--format', 'json'], dep.dir);
     expect(result.code, result.err).toBe(0);
@@ -603,7 +624,7 @@ describe('a diff too large to be useful is left out, with a warning', () => {
       code: 'diff-too-large',
       path: '',
       message:
-        'the diff is left out: the files differ in more than 2000 lines; the list of changes above is complete',
+        'the diff is left out: the files differ in more than 10000 lines; the list of changes above is complete',
     });
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type Document, isMap, isSeq, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { FAITHFUL_YAML_OPTIONS } from '../parse/numbers.js';
 import { DEFAULT_MAX_BYTES, NotARegularFileError, readRegularFile } from '../read/read-file.js';
 import { describeFsError, resolveTarget, WriteError, writeAtomic } from './atomic.js';
@@ -24,6 +24,7 @@ export async function appendEvent(
   stateFile: string,
   event: StateEvent,
   maxBytes = DEFAULT_MAX_BYTES,
+  options: { once?: boolean } = {},
 ): Promise<{ appended: boolean; reason?: string }> {
   const path = join(dirname(stateFile), EVENTS_FILE);
   let text: string;
@@ -49,6 +50,10 @@ export async function appendEvent(
     : isMap(doc.contents)
       ? doc.contents.get('events', true)
       : undefined;
+  // `once`: the event may be there already (appended by a writer killed before it could say so).
+  if (options.once && isSeq(list) && list.items.some((item) => sameEvent(item, event))) {
+    return { appended: false, reason: 'already in the events file' };
+  }
   const node = doc.createNode(event);
   if (isSeq(list)) {
     list.items.push(node);
@@ -73,6 +78,20 @@ export async function appendEvent(
   }
   await writeAtomic(path, out);
   return { appended: true };
+}
+
+// An item of the events list that is this event (same timestamp, action and message).
+function sameEvent(item: unknown, event: StateEvent): boolean {
+  if (!isMap(item)) return false;
+  const field = (key: string) => {
+    const node = item.get(key, true);
+    return isScalar(node) ? node.value : undefined;
+  };
+  return (
+    field('timestamp') === event.timestamp &&
+    field('action') === event.action &&
+    field('message') === event.message
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,7 +175,8 @@ export async function appendPendingEvent(stateFile: string, maxBytes = DEFAULT_M
     ) {
       const current = await readRegularFile(target, maxBytes).catch(() => undefined);
       if (current && createHash('sha256').update(current).digest('hex') === record.state_sha256) {
-        appended = (await appendEvent(record.state_file, record.event, maxBytes)).appended;
+        // Once: the killed writer may have appended it and died before removing the record.
+        appended = (await appendEvent(record.state_file, record.event, maxBytes, { once: true })).appended;
       }
     }
   } finally {
