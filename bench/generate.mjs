@@ -174,3 +174,41 @@ export async function writeMigrateSet(root, dir, scales, base = { vms: 300, even
   }
   return inputs;
 }
+
+// --- Shapes of issue 13 (cost linear in the input) -----------------------------------------------
+// Each writes one input of a given size; bench/run.mjs times two sizes of each and checks that
+// doubling the input at most 2.3-folds the time.
+
+/** A v1 file (fixtures/v1/e5-deployer.yaml) with `count` unknown top-level keys appended. */
+export async function unknownKeysV1(root, count) {
+  const base = await readFile(join(root, 'fixtures', 'v1', 'e5-deployer.yaml'), 'utf8');
+  const lines = [];
+  for (let i = 0; i < count; i++) lines.push(`operator_note_${i}: "kept by hand, note ${i}"`);
+  return `${base}${lines.join('\n')}\n`;
+}
+
+/** fixtures/v2/mid-run.yaml with `unrecognized` holding `count` keys, in block or flow style. */
+export async function manyKeysV2(root, count, { flow = false } = {}) {
+  const base = (await readFile(join(root, 'fixtures', 'v2', 'mid-run.yaml'), 'utf8')).replace(
+    /^unrecognized:.*\n/m,
+    '',
+  );
+  if (flow) {
+    const items = [];
+    for (let i = 0; i < count; i++) items.push(`k${i}: ${i % 1000}`);
+    return `${base}unrecognized: {${items.join(', ')}}\n`;
+  }
+  const lines = ['unrecognized:'];
+  for (let i = 0; i < count; i++) lines.push(`  k${i}: ${i % 1000}`);
+  return `${base}${lines.join('\n')}\n`;
+}
+
+/** What `terraform output -json` prints for `count` string outputs of `valueLength` characters. */
+export function manyOutputs(count, valueLength = 8) {
+  const parts = [];
+  for (let i = 0; i < count; i++) {
+    const value = `v${i}`.padEnd(valueLength, 'x');
+    parts.push(`"output_${i}":{"sensitive":false,"type":"string","value":"${value}"}`);
+  }
+  return `{${parts.join(',')}}`;
+}

@@ -3,10 +3,15 @@
 // target against its baseline as child processes, alternating A B A B…, and prints every figure
 // with its median, spread, ratio and PASS/FAIL. Exit code 1 when a target fails.
 //
-//   node bench/run.mjs [--runs N] [--only auto,validate,migrate,memory,cold,adapter,big] [--write] [--build]
+//   node bench/run.mjs [--runs N] [--only auto,validate,migrate,memory,cold,adapter,big,scaling,...] [--write] [--build]
 //
 // --runs N   rounds per target (default 11; at least 7 is sensible). The 8x migration runs
 //            at most ceil(N / 2) + 1 times, as it takes seconds.
+// --only     a comma-separated list of rows: auto, validate, migrate, memory, cold, and the scaling rows
+//            of issue 13 (each or all with `scaling`): unknown-keys, big-file, v2-keys,
+//            sync-outputs, sync-outputs-cap, flow-map.
+// --scale-runs N  rounds of each size in the scaling rows (default 3; each run takes seconds
+//            to a minute or two).
 // --write    also write bench/RESULTS.md with the figures, the machine and the date.
 // --build    rebuild dist/ first (it is rebuilt anyway when missing or older than the sources).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -24,7 +29,14 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adapterCallRows, bigGetRow, nodeBaseline, replayRow } from './adapter.mjs';
-import { bigV1, writeMigrateSet, writeValidateSet } from './generate.mjs';
+import {
+  bigV1,
+  manyKeysV2,
+  manyOutputs,
+  unknownKeysV1,
+  writeMigrateSet,
+  writeValidateSet,
+} from './generate.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, 'bench', '.work');
@@ -46,7 +58,13 @@ function option(name, fallback) {
   return index >= 0 ? process.argv[index + 1] : fallback;
 }
 const runs = Math.max(3, Number(option('--runs', '11')));
-const only = new Set((option('--only', 'auto,validate,migrate,memory,cold,adapter,big') ?? '').split(','));
+const SCALING_ROWS = ['unknown-keys', 'big-file', 'v2-keys', 'sync-outputs', 'sync-outputs-cap', 'flow-map'];
+const only = new Set(
+  (option('--only', `auto,validate,migrate,memory,cold,adapter,big,${SCALING_ROWS.join(',')}`) ?? '')
+    .split(',')
+    .flatMap((name) => (name === 'scaling' ? SCALING_ROWS : [name])),
+);
+const scaleRuns = Math.max(1, Number(option('--scale-runs', '3')));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 // --- building -------------------------------------------------------------------------------
@@ -451,7 +469,7 @@ async function benchBig() {
     `${peak.toFixed(0)} MB`,
     '< 300 MB',
     peak < 300,
-    'the diff is cut to a per-section summary past 2,000 changed lines',
+    'the diff is left out past 10,000 changed lines (warning diff-too-large)',
   );
   const applyTimes = [];
   for (let i = 0; i < Math.max(3, runs >> 1); i++) {
@@ -473,6 +491,162 @@ async function benchBig() {
   const bigV2 = join(dir, 'big-v2.yaml');
   copyFileSync(file, bigV2);
   bigGetRow({ root, work, bin, bigV2, record: recordRatio });
+}
+
+// --- scaling rows (issue 13: cost linear in the input) -----------------------------------------
+// Each row times one command on an input and on the same shape twice as large (fresh copies, the
+// sizes alternated, `--scale-runs` rounds) and passes when the larger takes at most 2.3 times as
+// long. Peak memory of the larger input is shown beside it.
+
+/** Runs `args` (after `node --require max-rss-hook bin`) once; returns ms, RSS (MB), exit code. */
+function timedWithRss(args, env = {}) {
+  const hook = join(work, 'max-rss.cjs');
+  const out = join(work, 'max-rss.txt');
+  writeFileSync(
+    hook,
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.BENCH_MAX_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+  );
+  rmSync(out, { force: true });
+  const result = timed(node, ['--require', hook, bin, ...args], { env: { BENCH_MAX_RSS_FILE: out, ...env } });
+  const mb = existsSync(out) ? Number(readFileSync(out, 'utf8')) / 1024 : Number.NaN;
+  return { ms: result.ms, mb, status: result.status, stderr: result.stderr };
+}
+
+/**
+ * One scaling row: `make(scale)` writes the input for scale 1 and 2 and returns
+ * `{ args, bytes, fresh }` (`bytes`: the size of the input that scales, the state file or the
+ * outputs; `fresh()` restores the state file before each run); `expectStatus` is the exit code
+ * the command must give.
+ */
+async function scalingRow(id, figure, make, expectStatus = 0) {
+  log(`\n[${id}] ${figure}: size 1 and 2, ${scaleRuns} rounds each, alternated`);
+  const inputs = [await make(1), await make(2)];
+  const times = [[], []];
+  let rss = Number.NaN;
+  for (let round = 0; round < scaleRuns; round++) {
+    for (const [index, input] of inputs.entries()) {
+      input.fresh?.();
+      const result = timedWithRss(input.args);
+      if (result.status !== expectStatus) {
+        fail(
+          `${id} (size ${index + 1}) exited ${result.status}, expected ${expectStatus}: ${result.stderr.slice(0, 1000)}`,
+        );
+      }
+      times[index].push(result.ms);
+      if (index === 1) rss = Number.isNaN(rss) ? result.mb : Math.max(rss, result.mb);
+    }
+  }
+  const [small, large] = times.map(stats);
+  const ratio = large.median / small.median;
+  const size = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  record(
+    id,
+    figure,
+    `${ratio.toFixed(2)}× (${ms(large.median)}, ${size(inputs[1].bytes)} / ${ms(small.median)}, ${size(inputs[0].bytes)})`,
+    `≤ ${TARGETS.doubling}×`,
+    ratio <= TARGETS.doubling,
+    `peak RSS ${rss.toFixed(0)} MB at size 2; size 1 ${spread(small)}, size 2 ${spread(large)}, ${scaleRuns} runs`,
+  );
+}
+
+// A deployer folder under bench/.work/scaling/<id>-<scale>/ holding `text` as its state file.
+function scalingInput(id, scale, text) {
+  const dir = join(work, 'scaling', `${id}-${scale}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'state'), { recursive: true });
+  const file = join(dir, 'state', 'deployment-state.yaml');
+  const source = join(dir, 'input.yaml');
+  writeFileSync(source, text);
+  copyFileSync(source, file);
+  return { dir, file, bytes: Buffer.byteLength(text), fresh: () => copyFileSync(source, file) };
+}
+
+async function benchScaling() {
+  if (only.has('unknown-keys')) {
+    // finalize-v2 carried unknown keys one at a time: 8k → 32k keys took 5 s → 116 s.
+    await scalingRow(
+      'unknown-keys',
+      '`migrate --dry-run`, 16,000 → 32,000 unknown top-level keys',
+      async (scale) => {
+        const input = scalingInput('unknown-keys', scale, await unknownKeysV1(root, 16_000 * scale));
+        return { ...input, args: ['migrate', '--dry-run', input.file] };
+      },
+    );
+  }
+  if (only.has('big-file')) {
+    // The 300-VM / 20,000-event shape at about 7.5 and 15 MiB (the diff grew faster than the file).
+    await scalingRow('big-file', '`migrate --dry-run`, a v1 file of 7.5 → 15 MiB', async (scale) => {
+      const text = await bigV1(root, { vms: 850 * scale, events: 57_500 * scale });
+      const input = scalingInput('big-file', scale, text);
+      return { ...input, args: ['migrate', '--dry-run', input.file] };
+    });
+  }
+  if (only.has('v2-keys')) {
+    await scalingRow('v2-keys', '`runtime set` on a v2 file with 500,000 → 1,000,000 keys', async (scale) => {
+      const input = scalingInput('v2-keys', scale, await manyKeysV2(root, 500_000 * scale));
+      return {
+        ...input,
+        args: ['runtime', 'set', 'wireguard_config.vpn_connected', 'false', '-f', input.file],
+      };
+    });
+  }
+  if (only.has('sync-outputs')) {
+    await scalingRow('sync-outputs', '`infra sync` of 250,000 → 500,000 outputs (written)', async (scale) => {
+      const input = scalingInput(
+        'sync-outputs',
+        scale,
+        readFileSync(join(root, 'fixtures', 'v2', 'fresh.yaml'), 'utf8'),
+      );
+      const outputs = join(input.dir, 'outputs.json');
+      const json = manyOutputs(250_000 * scale);
+      writeFileSync(outputs, json);
+      return {
+        ...input,
+        bytes: Buffer.byteLength(json),
+        args: ['infra', 'sync', '--outputs', outputs, '-f', input.file],
+      };
+    });
+  }
+  if (only.has('sync-outputs-cap')) {
+    // 1M outputs cannot fit under the 16 MiB cap: refused (exit 1) before the Document is built.
+    await scalingRow(
+      'sync-outputs-cap',
+      '`infra sync` of 500,000 → 1,000,000 outputs (refused: over the cap)',
+      async (scale) => {
+        const input = scalingInput(
+          'sync-outputs-cap',
+          scale,
+          readFileSync(join(root, 'fixtures', 'v2', 'fresh.yaml'), 'utf8'),
+        );
+        const outputs = join(input.dir, 'outputs.json');
+        const json = manyOutputs(500_000 * scale, 40);
+        writeFileSync(outputs, json);
+        return {
+          ...input,
+          bytes: Buffer.byteLength(json),
+          args: ['infra', 'sync', '--outputs', outputs, '-f', input.file],
+        };
+      },
+      1,
+    );
+  }
+  if (only.has('flow-map')) {
+    await scalingRow(
+      'flow-map',
+      '`runtime set` on a v2 file with a flow map of 250,000 → 500,000 entries',
+      async (scale) => {
+        const input = scalingInput(
+          'flow-map',
+          scale,
+          await manyKeysV2(root, 250_000 * scale, { flow: true }),
+        );
+        return {
+          ...input,
+          args: ['runtime', 'set', 'wireguard_config.vpn_connected', 'false', '-f', input.file],
+        };
+      },
+    );
+  }
 }
 
 // --- report ---------------------------------------------------------------------------------
@@ -532,6 +706,7 @@ async function main() {
   if (only.has('cold')) benchCold();
   if (only.has('adapter')) benchAdapter();
   if (only.has('big')) await benchBig();
+  await benchScaling();
   const failed = results.filter((r) => !r.pass);
   process.stdout.write(`\n${markdown(info)}`);
   writeFileSync(join(work, 'results.json'), `${JSON.stringify({ info, runs, results }, null, 2)}\n`);

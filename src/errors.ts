@@ -71,13 +71,32 @@ export class UsageError extends StateError {
   }
 }
 
+// C0 controls (but tab), DEL, C1 controls, and the Unicode controls that reorder text on screen.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text safe to print on a terminal: control characters (escape sequences, a carriage return
+ * that overwrites the line, text-direction overrides) written as `\xNN` or `\uNNNN`. For texts
+ * that come from files anyone can write (a lock record, a file name, a value).
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /**
  * Formats an error as the CLI prints it, always on one line: `FILE[:LINE:COL]: error: MESSAGE [code]`
- * (line breaks in a message, e.g. one of yargs' multi-line errors, are folded into spaces).
+ * (line breaks in a message, e.g. one of yargs' multi-line errors, are folded into spaces; other
+ * control characters are escaped, see {@link printable}).
  */
 export function formatStateError(error: StateError): string {
   const where = error.file
-    ? `${error.file}${error.position ? `:${error.position.line}:${error.position.col}` : ''}: `
+    ? `${printable(error.file)}${error.position ? `:${error.position.line}:${error.position.col}` : ''}: `
     : '';
-  return `${where}error: ${error.message.replace(/\s*[\r\n]+\s*/g, ' ')} [${error.code}]`;
+  return `${where}error: ${printable(error.message.replace(/\s*[\r\n]+\s*/g, ' '))} [${error.code}]`;
 }

@@ -149,7 +149,10 @@ export function v2PlaceOf(path: readonly string[]): V2Place {
   if (infra) return rest.length === 0 ? { kind: 'infra', path: [...infra] } : { kind: 'unknown' };
   if (top === VM_STATES_KEY) {
     const [vm, field, ...deeper] = rest;
-    const mapped = field === undefined ? [] : [VM_FIELD_MAP[field] ?? field];
+    const mapped =
+      field === undefined
+        ? []
+        : [(Object.hasOwn(VM_FIELD_MAP, field) ? VM_FIELD_MAP[field] : undefined) ?? field];
     return {
       kind: 'infra',
       path: [VM_DETAILS, ...(vm === undefined ? [] : [vm]), ...mapped, ...deeper],

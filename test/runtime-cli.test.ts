@@ -320,7 +320,9 @@ describe('runtime set and the deprecated update', () => {
     });
     const wrongType = await k(['runtime', 'set', 'wireguard_config.vpn_connected', 'maybe']);
     expect(wrongType.code).toBe(2);
-    expect(wrongType.err).toContain('wireguard_config.vpn_connected takes boolean, not "maybe"');
+    expect(wrongType.err).toBe(
+      `${FILE}: error: wireguard_config.vpn_connected takes boolean, not the value given (5 characters); e.g. true, 42, or --value-json '{...}' [bad-value]\n`,
+    );
     const forced = await k(['runtime', 'set', 'wireguard_config.vpn_connected', '"yes"', '--value-json']);
     expect(forced.code).toBe(1);
     expect(forced.err).toContain('[update-invalid]');
@@ -357,8 +359,8 @@ describe('infra set', () => {
     const bad = await k(['infra', 'set', 'vnet_name', 'vnet-3']);
     expect(bad.code).toBe(2);
     expect(bad.out).toBe('');
-    expect(bad.err).toMatch(
-      /^state\/deployment-state\.yaml: error: infra set takes JSON; "vnet-3" is not .*\[bad-value\]\n$/,
+    expect(bad.err).toBe(
+      `state/deployment-state.yaml: error: infra set takes JSON; the value (6 characters) is not JSON: unexpected character where a value should be at line 1, column 1; write text as a JSON string, e.g. '"rg-1"' [bad-value]\n`,
     );
     expect(await stateText()).toBe(before);
   });

@@ -1,7 +1,7 @@
-import { type Document, isScalar, type Pair } from 'yaml';
+import { type Document, isScalar, type Node, type Pair } from 'yaml';
 import { schemaV2 } from '../../src/generated/schemas.js';
 import { ChangeLog } from '../../src/migrate/changes.js';
-import { keyName, keysAt, rootMap, valueAt } from '../../src/migrate/doc.js';
+import { ensureMap, keyName, rootMap, valueAt } from '../../src/migrate/doc.js';
 import { creationInstant, formatUtc, toUtc } from '../../src/migrate/times.js';
 import type { MigrationStep } from '../../src/migrate/types.js';
 
@@ -20,11 +20,7 @@ export const finalizeV2: MigrationStep = {
   to: '2',
   apply(doc: Document, context) {
     const log = new ChangeLog(doc, this.id);
-    for (const key of keysAt(doc, [])) {
-      if (!V2_KEY_ORDER.includes(key)) {
-        log.carry([key], 'not a key this tool knows: carried verbatim, never dropped');
-      }
-    }
+    carryUnknownKeys(doc, log);
     const createdAt = valueAt(doc, ['created_at']);
     const utc = typeof createdAt === 'string' ? toUtc(createdAt) : undefined;
     const node = doc.getIn(['created_at'], true);
@@ -65,8 +61,48 @@ export const finalizeV2: MigrationStep = {
         : first.key.commentBefore;
       first.key.commentBefore = null;
     }
-    const rank = (pair: Pair) => V2_KEY_ORDER.indexOf(keyName(pair) ?? '');
+    const rank = (pair: Pair) => V2_RANK.get(keyName(pair) ?? '') ?? -1;
     root.items.sort((a, b) => rank(a as Pair) - rank(b as Pair));
     return log.changes;
   },
 };
+
+const V2_RANK = new Map(V2_KEY_ORDER.map((key, index) => [key, index]));
+const CARRIED = 'not a key this tool knows: carried verbatim, never dropped';
+
+/**
+ * Carries every top-level key v2 does not know into `unrecognized`, in one pass, as
+ * ChangeLog.carry does for one key (the pair keeps its node, comments and order; a name already
+ * taken there gets ` (2)`, ` (3)`, ...: nothing is overwritten). Carrying them one by one searched
+ * and spliced the root mapping for each, which grew with the square of their number (8,000
+ * unknown keys took seconds, 32,000 minutes).
+ */
+function carryUnknownKeys(doc: Document, log: ChangeLog): void {
+  const root = rootMap(doc);
+  // Scalar keys only, as before (a complex key is left where it is, and validation reports it).
+  const unknown = root.items.filter((pair) => isScalar(pair.key) && !V2_RANK.has(keyOf(pair as Pair)));
+  if (unknown.length === 0) return;
+  const carried = new Set(unknown);
+  root.items = root.items.filter((pair) => !carried.has(pair));
+  const target = ensureMap(doc, ['unrecognized']);
+  const taken = new Set(target.items.map((pair) => keyOf(pair as Pair)));
+  for (const pair of unknown as Pair<Node, Node | null>[]) {
+    const name = keyOf(pair as Pair);
+    let key = name;
+    for (let n = 2; taken.has(key); n++) key = `${name} (${n})`;
+    taken.add(key);
+    if (isScalar(pair.key)) pair.key.value = key;
+    target.items.push(pair as Pair<unknown, unknown>);
+    log.record(
+      'move',
+      [name],
+      ['unrecognized', key],
+      pair.value === null ? null : pair.value.toJSON(),
+      CARRIED,
+    );
+  }
+}
+
+function keyOf(pair: Pair): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+}

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
   AZURE_CSI_KEY,
@@ -10,6 +10,8 @@ import {
   RUNTIME_KEY_MAP,
   VM_STATES_KEY,
 } from '../keymap.js';
+import { fastParse } from '../parse/fast-yaml.js';
+import { readRegularFileSync } from '../read/read-sync.js';
 import { backupFolderOf } from '../write/backup-path.js';
 
 const CURRENT_LINE = /^schema_version:[ \t]*2[ \t]*(?:#[^\n]*)?\r?$/m;
@@ -32,13 +34,15 @@ const V1_KEY_LINE = new RegExp(
 // The default size cap of src/read/read-file.ts (not imported, to keep this path light): a larger
 // file is not read into memory here; the full path refuses it with its usual message.
 const MAX_BYTES = 16 * 1024 * 1024;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * The nothing-to-do path of `migrate --auto`, run before anything heavy is loaded: answers 0
- * when the file is missing or already v2 (one top-level `schema_version: 2` line and no other
- * `schema_version` line), and undefined whenever it is not sure, so the full path decides. Temp
- * files a killed writer left beside the file also send it the full path, which removes them under
- * the lock.
+ * when the file is missing or is a well-formed v2 state file (read by the fast YAML reader, which
+ * gives up on anything it is not sure of: `schema_version: 2`, `deployment_id` and `config`), and
+ * undefined whenever it is not sure, so the full path decides (and reports a malformed file, a
+ * FIFO, a device, a file over the cap). Temp files a killed writer left beside the file, or an
+ * event it could not append, also send it the full path, which deals with them under the lock.
  * Only plain `migrate --auto [FILE | -f FILE | --file FILE | --file=FILE]` takes this path; without
  * a file, DEPLOYMENT_STATE_FILE names it, as for the full command.
  */
@@ -59,21 +63,36 @@ export function fastAuto(
   const file = resolve(cwd, named ?? fallback);
   // A backup is refused, even when current: the full path says why.
   if (backupFolderOf(file) !== undefined) return undefined;
-  let text: string;
   try {
-    if (statSync(file).size > MAX_BYTES) return undefined;
-    text = readFileSync(file, 'latin1');
+    lstatSync(file);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 0 : undefined;
   }
-  if (!CURRENT_LINE.test(text)) return undefined;
+  // Never blocks, never reads past the cap: a FIFO or /dev/zero goes to the full path, refused.
+  const bytes = readRegularFileSync(file, MAX_BYTES);
+  if (bytes === undefined) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  // Cheap first: most v1 files stop here.
+  if (!CURRENT_LINE.test(text) || text.includes('\0')) return undefined;
   if ((text.match(ANY_VERSION_LINE) ?? []).length !== 1) return undefined;
   if (V1_KEY_LINE.test(text)) return undefined;
+  // CRLF files (saved by a Windows editor) read the same with LF line breaks; a lone CR stays and
+  // sends them to the full path.
+  const data = fastParse(text.includes('\r') ? text.replace(/\r\n/g, '\n') : text)?.data;
+  if (data === undefined || data.schema_version !== 2 || !('deployment_id' in data) || !('config' in data)) {
+    return undefined;
+  }
   return needsFullPath(file) ? undefined : 0;
 }
 
-// Temp files left beside the file (same names as tempPrefix() in src/write/atomic.ts, not
-// imported to keep this path light), or a link into a backup folder: the full path handles both.
+// Temp files left beside the file, or an event a killed writer could not append (same names as
+// tempPrefix() in src/write/atomic.ts and pendingEventPath() in src/write/events.ts, not imported
+// to keep this path light), or a link into a backup folder: the full path handles them.
 function needsFullPath(file: string): boolean {
   try {
     const target = realpathSync(file);
@@ -81,6 +100,7 @@ function needsFullPath(file: string): boolean {
     const prefixes = [basename(target), 'deployment-events.yaml'].map(
       (name) => `.${name}.k0rdent-state-tmp-`,
     );
+    prefixes.push(`.${basename(target)}.k0rdent-state-pending-event`);
     return readdirSync(dirname(target)).some((name) => prefixes.some((prefix) => name.startsWith(prefix)));
   } catch {
     return true;

@@ -1,4 +1,4 @@
-import type { CliIO } from './io.js';
+import { type CliIO, readCapped } from './io.js';
 import { handleProcessWarnings } from './warnings.js';
 
 /**
@@ -25,11 +25,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     isTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
     columns: process.stdout.columns,
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
+    readStdin: (maxBytes) => readCapped(process.stdin, maxBytes),
   };
   try {
     const { run } = await import('./run.js');

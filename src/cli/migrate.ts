@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, formatStateError, ReadError, StateError, UsageError } from '../errors.js';
 import { migratedNotice, migrateFile } from '../migrate/apply.js';
@@ -12,6 +11,7 @@ import { type RenderOptions, type ReportFormat, renderReport } from '../report/r
 import { LATEST_VERSION } from '../version.js';
 import { describeFsError, WriteError } from '../write/atomic.js';
 import { refuseBackupFile } from '../write/backup.js';
+import { checkReportPath, writeReportFile } from '../write/report.js';
 import {
   type CheckRun,
   type CiFormat,
@@ -66,6 +66,10 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
     return reportError(error, io);
   }
   try {
+    // Before anything is read or written: a report must never land on the state or a backup.
+    if (options.report !== undefined) {
+      await checkReportPath(resolve(io.cwd, options.report), path, options.report);
+    }
     const result = await migrateFile(path, {
       now: options.now,
       dryRun: options.dryRun,
@@ -85,14 +89,14 @@ export async function migrateCommand(options: MigrateCommandOptions, io: CliIO):
     const report = result.report;
     if (!report) return ExitCode.ok;
     if (options.report) {
-      await writeFile(
+      await writeReportFile(
         resolve(io.cwd, options.report),
         renderReport(report, format, { ...renderOptions, color: false }),
       ).catch((error) => {
         const done = result.status === 'migrated' ? `${options.file} was migrated, but ` : '';
         throw new WriteError(
           'report-failed',
-          `${done}the report could not be written: ${describeFsError(error)}; check the --report path`,
+          `${done}the report could not be written: ${describeFsError(error.cause ?? error)}; check the --report path`,
           options.report ?? '',
           error,
         );

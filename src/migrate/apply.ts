@@ -5,9 +5,9 @@ import { detectVersion, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, fsError, readStateBytes } from '../read/read-file.js';
 import { buildReport, type MigrationReport } from '../report/report.js';
 import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
-import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
+import { refuseOverCap, removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { archiveState, refuseBackupFile } from '../write/backup.js';
-import { appendEvent } from '../write/events.js';
+import { appendEvent, appendPendingEvent, clearPendingEvent, recordPendingEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
 import { migrateParsed, needsMigration, sha256 } from './engine.js';
 
@@ -73,6 +73,8 @@ export async function migrateFile(file: string, options: MigrateFileOptions): Pr
   });
   try {
     await removeLeftovers(target);
+    // The event of a write whose writer was killed before appending it.
+    await appendPendingEvent(file, maxBytes);
     // The path as given, not the link's target: a symlinked state file is read and written
     // through the link (writeAtomic resolves it), while the backup, its file name and the events
     // file stay where the deployer keeps them, beside the link.
@@ -117,22 +119,32 @@ export async function migrateHeld(
     });
     return { status: 'dry-run', fromVersion, report, backup: undefined, eventAppended: false };
   }
+  refuseOverCap(result.text, maxBytes, name);
   const mode = (await stat(file)).mode & 0o7777;
   const deploymentId = String(parsed.data.deployment_id);
   const backup = await archiveState(file, deploymentId, 'migration', options.now, name);
-  await writeAtomic(file, result.text, mode).catch((error) => {
-    error.file = name;
-    throw error;
-  });
   const shownBackup = options.cwd ? relative(options.cwd, backup) || backup : backup;
-  const event = await appendEvent(file, {
+  const migrated = {
     timestamp: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     action: 'state_migrated',
     message:
       fromVersion === LATEST_VERSION
         ? `deployment-state.yaml repaired by k0rdent-state ${TOOL_VERSION}: v1 keys an old script wrote folded into their v2 places; original in ${shownBackup}`
         : `deployment-state.yaml migrated from v${fromVersion} to v${LATEST_VERSION} by k0rdent-state ${TOOL_VERSION}; original in ${shownBackup}`,
-  }).catch(() => ({ appended: false }));
+  };
+  // Recorded first: a process killed between the write and the append leaves it for the next run.
+  const target = await resolveTarget(file);
+  await recordPendingEvent(file, target, result.text, migrated).catch((error) => {
+    error.file = name;
+    throw error;
+  });
+  await writeAtomic(file, result.text, mode).catch(async (error) => {
+    await clearPendingEvent(target);
+    error.file = name;
+    throw error;
+  });
+  const event = await appendEvent(file, migrated, maxBytes).catch(() => ({ appended: false }));
+  await clearPendingEvent(target);
   const report = buildReport(name, originalText, result, {
     diff: options.diff === true,
     applied: true,

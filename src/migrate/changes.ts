@@ -1,4 +1,5 @@
 import { type Document, isNode, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { redactAt } from '../secrets.js';
 import {
   dottedPath,
   findPair,
@@ -6,7 +7,6 @@ import {
   mapAt,
   type Path,
   putPair,
-  redact,
   setValue,
   takePair,
   valueAt,
@@ -25,19 +25,18 @@ export class ChangeLog {
     private readonly step: string,
   ) {}
 
-  /** Records a change; the value is redacted by the last segment of its path. */
+  /**
+   * Records a change; secrets in the value are masked (by the secret rule, which also masks the
+   * whole value when its path runs through a secret key).
+   */
   record(op: ChangeOp, from: Path | null, to: Path | null, value: unknown, reason: string): void {
-    // The last key, also of a carried value's dotted name (`wireguard_peers.hub.private_key (2)`).
-    const last = String((to ?? from ?? []).at(-1) ?? '')
-      .replace(/ \(\d+\)$/, '')
-      .split('.')
-      .at(-1);
     this.changes.push({
       step: this.step,
       op,
       from: from === null ? null : dottedPath(from),
       to: to === null ? null : dottedPath(to),
-      value: redact(value, last),
+      // Both paths: a value moved out of a secret is still one.
+      value: redactAt([...(from ?? []), ...(to ?? [])], value),
       reason,
     });
   }

@@ -177,15 +177,3 @@ export function keysAt(doc: Document, path: Path): string[] {
   if (!map) return [];
   return map.items.map(keyName).filter((name): name is string => name !== undefined);
 }
-
-/** Replaces secret values (`private_key`, anything under a sensitive marker) with `<redacted>`. */
-export function redact(value: unknown, key = ''): unknown {
-  if (key === 'private_key' && value !== null && value !== undefined) return '<redacted>';
-  if (Array.isArray(value)) return value.map((item) => redact(item));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redact(v, k)]),
-    );
-  }
-  return value;
-}

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { type Document, isCollection, isScalar, type Node, visit } from 'yaml';
 import { CHAINS, REPAIRS } from '../../migrations/index.js';
 import { ExitCode, StateError } from '../errors.js';
 import type { DecodedText } from '../parse/decode.js';
 import { detectVersion, type ParsedState, parseState } from '../parse/parse.js';
+import { knownSecrets, redactValue, scrubText } from '../secrets.js';
 import { pointerSegments } from '../validate/positions.js';
 import type { Problem } from '../validate/problem.js';
 import { dotted } from '../validate/schema.js';
@@ -134,6 +136,11 @@ export function migrateParsed(
   const chains = repairs.length > 0 ? repairs : chainsFrom(fromVersion);
   const changes: Change[] = [];
   const warnings: StepWarning[] = [];
+  // Every secret of the input, to mask wherever it shows up in the report (an alias of a key).
+  const known = knownSecrets(parsed.data);
+  // Only an alias (`*name`) needs writing out: a text without `*` has none. Before the comments
+  // are watched, so that they are watched where they will be.
+  if (parsed.text.includes('*')) writeOutAliases(parsed.doc);
   const comments = watchComments(parsed.doc, parsed.text);
   for (const chain of chains) {
     for (const step of chain.steps) {
@@ -150,7 +157,7 @@ export function migrateParsed(
       } catch (error) {
         throw new MigrationError(
           'step-failed',
-          `cannot migrate: step ${step.id} failed (${(error as Error).message}); nothing was written: check the file with k0rdent-state validate`,
+          `cannot migrate: step ${step.id} failed (${scrubText((error as Error).message, known)}); nothing was written: check the file with k0rdent-state validate`,
           { file: parsed.file, step: step.id, cause: error },
         );
       }
@@ -183,7 +190,38 @@ export function migrateParsed(
       message: problem.message,
     });
   }
-  return { ...base, changed: true, chains, changes, warnings, problems: result.problems, text };
+  return {
+    ...base,
+    changed: true,
+    chains,
+    changes: changes.map((change) => ({ ...change, value: redactValue(change.value, { known }) })),
+    warnings: warnings.map((warning) => ({ ...warning, message: scrubText(warning.message, known) })),
+    problems: result.problems,
+    text,
+  };
+}
+
+/**
+ * Writes every YAML alias out as a copy of the node it refers to, and drops the anchors: the
+ * steps move keys into the v2 order, which can put an alias before its anchor, and YAML allows
+ * an alias only after it. The values stay the same (a state file needs no aliases).
+ */
+function writeOutAliases(doc: Document): void {
+  visit(doc, {
+    Alias(_key, alias) {
+      const target = alias.resolve(doc);
+      const copy = target ? (target.clone() as Node) : (doc.createNode(null) as Node);
+      // The copy takes the alias's comments, not a second copy of the anchored node's.
+      copy.comment = alias.comment;
+      copy.commentBefore = alias.commentBefore;
+      return copy;
+    },
+  });
+  visit(doc, {
+    Node(_key, node) {
+      if ((isScalar(node) || isCollection(node)) && node.anchor) node.anchor = undefined;
+    },
+  });
 }
 
 // The last step whose change wrote at or above the path; finalize-v2 when none did.

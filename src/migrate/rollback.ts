@@ -1,12 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { decodeStateBytes } from '../parse/decode.js';
 import { detectVersion, parseState } from '../parse/parse.js';
-import { DEFAULT_MAX_BYTES, fsError, readStateBytes } from '../read/read-file.js';
-import { resolveTarget, writeAtomic } from '../write/atomic.js';
+import { DEFAULT_MAX_BYTES, fsError, readRegularFile, readStateBytes } from '../read/read-file.js';
+import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { archiveState, EVENTS_FILE, listArchives, refuseBackupFile } from '../write/backup.js';
-import { appendEvent } from '../write/events.js';
+import { appendEvent, appendPendingEvent, clearPendingEvent, recordPendingEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
 import { MigrationError, sha256 } from './engine.js';
 
@@ -98,9 +98,13 @@ async function leftBehindBy(
 }
 
 // Events are read from the YAML Document (no plain-data conversion: the file is the deployer's,
-// not checked by this tool); an unreadable file counts none.
+// not checked by this tool); an unreadable file, or one that is not a regular file (a FIFO would
+// hang the rollback), counts none.
 async function eventsAfter(path: string, since: number): Promise<number> {
-  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const text = await readRegularFile(path, DEFAULT_MAX_BYTES).then(
+    (bytes) => bytes.toString('utf8'),
+    () => undefined,
+  );
   if (text === undefined) return 0;
   const doc = parseDocument(text, { version: '1.2', logLevel: 'error' });
   if (doc.errors.length > 0) return 0;
@@ -147,6 +151,11 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
         throw error;
       });
   try {
+    // A rollback killed mid-write left its temp file (with the keys) beside the state file.
+    if (lock) {
+      await removeLeftovers(target);
+      await appendPendingEvent(file);
+    }
     const bytes = await readStateBytes(target, { maxBytes: DEFAULT_MAX_BYTES }).catch((error) => {
       error.file = name;
       throw error;
@@ -171,7 +180,10 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
     let sourceBytes: Buffer | undefined;
     const candidates: string[] = [];
     for (const folder of await listArchives(file, deploymentId, 'migration')) {
-      const candidate = await readFile(join(folder, basename(file))).catch(() => undefined);
+      // Never blocks on (or reads) a FIFO or a device put in a backup folder.
+      const candidate = await readRegularFile(join(folder, basename(file)), DEFAULT_MAX_BYTES).catch(
+        () => undefined,
+      );
       if (candidate) candidates.push(show(folder));
       if (candidate && sha256(candidate) === expected) {
         source = folder;
@@ -207,18 +219,26 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
       );
     }
 
-    const mode = (await stat(join(source, basename(file)))).mode & 0o7777;
+    // The mode of the file replaced, not the backup's: a 0600 file holding keys stays 0600.
+    const mode = (await stat(target)).mode & 0o7777;
     // Backups and events beside the path as given (a symlink's target is written through it).
     const archived = await archiveState(file, deploymentId, 'rollback', options.now, name);
-    await writeAtomic(target, sourceBytes, mode).catch((error) => {
-      error.file = name;
-      throw error;
-    });
-    await appendEvent(file, {
+    const rolledBack = {
       timestamp: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       action: 'state_rolled_back',
       message: `deployment-state.yaml restored from ${show(source)} by k0rdent-state; the replaced file is in ${show(archived)}`,
-    }).catch(() => undefined);
+    };
+    await recordPendingEvent(file, target, sourceBytes, rolledBack).catch((error) => {
+      error.file = name;
+      throw error;
+    });
+    await writeAtomic(target, sourceBytes, mode).catch(async (error) => {
+      await clearPendingEvent(target);
+      error.file = name;
+      throw error;
+    });
+    await appendEvent(file, rolledBack).catch(() => undefined);
+    await clearPendingEvent(target);
     return { source: show(source), archived: show(archived), restoredVersion, leftBehind };
   } finally {
     await lock?.release();

@@ -1,6 +1,6 @@
 import type { MigrationResult } from '../migrate/engine.js';
 import type { Change, StepWarning } from '../migrate/types.js';
-import { secretSafeDiff } from './diff.js';
+import { MAX_DIFF_EDITS, secretSafeDiff } from './diff.js';
 
 /** Everything an operator reviews about one migration, secrets already masked. */
 export interface MigrationReport {
@@ -38,6 +38,22 @@ export function buildReport(
   result: MigrationResult,
   options: { applied: boolean; now: Date; backup?: string | null; diff?: boolean },
 ): MigrationReport {
+  const diff =
+    result.changed && options.diff !== false
+      ? secretSafeDiff(`a/${file}`, `b/${file}`, originalText, result.text)
+      : '';
+  const warnings =
+    diff === undefined
+      ? [
+          ...result.warnings,
+          {
+            step: 'report',
+            code: 'diff-too-large',
+            path: '',
+            message: `the diff is left out: the files differ in more than ${MAX_DIFF_EDITS} lines; the list of changes above is complete`,
+          },
+        ]
+      : result.warnings;
   return {
     file,
     from_version: result.fromVersion,
@@ -55,10 +71,7 @@ export function buildReport(
       })),
     ),
     changes: result.changes,
-    warnings: result.warnings,
-    diff:
-      result.changed && options.diff !== false
-        ? secretSafeDiff(`a/${file}`, `b/${file}`, originalText, result.text)
-        : '',
+    warnings,
+    diff: diff ?? '',
   };
 }

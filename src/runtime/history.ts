@@ -3,15 +3,15 @@
  * (`show-run`) and a side-by-side comparison of two runs (`compare-runs`). Everything here is a pure
  * function of the parsed state that returns text; printing it is the caller's business.
  *
- * Secrets never reach the output: values under a key named like a secret (`private_key`,
- * `*_private_key`, `password`, `*_secret`, `*_token`) and objects shaped `{sensitive: true}` are shown
- * as `<redacted>`, and every such value found anywhere in the file is also scrubbed from free text
- * such as error messages.
+ * Secrets never reach the output (the rule of src/secrets.ts): values under a secret key and
+ * sensitive outputs are shown as `<redacted>`, and every such value found anywhere in the file is
+ * also scrubbed from free text such as error messages.
  */
 
 import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2, Run } from '../generated/deployment-state.v2.js';
 import { applicablePhases, isPhaseApplicable, isPhaseName, PHASES } from '../phases.js';
+import { REDACTED, redactValue, secretScrubber } from '../secrets.js';
 
 /** One row of the `history` table, also the element of `history --format json`. */
 export interface HistoryRow {
@@ -63,12 +63,7 @@ export class RunNotFoundError extends StateError {
 const HINT = 'see: k0rdent-state history';
 const MAX_KNOWN_IDS = 5;
 const MAX_ERROR_WIDTH = 50;
-const REDACTED = '<redacted>';
 const NO_RUNS = 'no deployment runs recorded yet; start one with: k0rdent-state run start';
-// Shorter strings are too likely to occur by chance elsewhere in the output to be scrubbed blindly;
-// they are still masked where they are stored.
-const MIN_SCRUB_LENGTH = 8;
-const SECRET_KEY = /(^|_)(private_key|password|secret|token)$/i;
 
 function runNotFoundMessage(runId: string, knownIds: readonly string[]): string {
   if (knownIds.length === 0) {
@@ -439,17 +434,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Redacted);
 }
 
-function isSensitive(value: unknown): boolean {
-  return isRecord(value) && value.sensitive === true;
-}
-
-function redact(value: unknown, key = ''): unknown {
-  if (SECRET_KEY.test(key) || isSensitive(value)) return new Redacted(value);
-  if (Array.isArray(value)) return value.map((item) => redact(item));
-  if (isRecord(value)) {
-    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, redact(item, name)]));
-  }
-  return value;
+function redact(value: unknown): unknown {
+  return redactValue(value, { mask: (secret) => new Redacted(secret) });
 }
 
 function flatten(value: unknown, prefix = '', into = new Map<string, unknown>()): Map<string, unknown> {
@@ -502,39 +488,6 @@ function sameValue(a: unknown, b: unknown): boolean {
     );
   }
   return Object.is(left, right);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Secrets anywhere in the file
-
-// A function that replaces, in any text, every secret value stored anywhere in the state (peer
-// private keys, secrets in config snapshots, values of sensitive outputs): a last line of defence
-// for free text such as an error message that quotes one.
-function secretScrubber(state: DeploymentStateV2): (text: string) => string {
-  const secrets = new Set<string>();
-  const seen = new WeakSet<object>();
-  const collected = new WeakSet<object>();
-  const collectAll = (value: unknown): void => {
-    if (typeof value === 'string') {
-      if (value.length >= MIN_SCRUB_LENGTH) secrets.add(value);
-    } else if (typeof value === 'object' && value !== null && !collected.has(value)) {
-      collected.add(value);
-      for (const item of Object.values(value)) collectAll(item);
-    }
-  };
-  const walk = (value: unknown, key: string): void => {
-    if (SECRET_KEY.test(key) || isSensitive(value)) {
-      collectAll(value);
-      return;
-    }
-    if (typeof value !== 'object' || value === null || seen.has(value)) return;
-    seen.add(value);
-    for (const [name, item] of Object.entries(value)) walk(item, Array.isArray(value) ? '' : name);
-  };
-  walk(state, '');
-  // Longest first, so a secret that contains another is replaced whole.
-  const ordered = [...secrets].sort((x, y) => y.length - x.length);
-  return (text) => ordered.reduce((out, secret) => out.split(secret).join(REDACTED), text);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,13 @@
 
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { VM_FIELD_MAP, v2PlaceOf } from '../keymap.js';
+import {
+  isSecretEntry,
+  isSecretPath as isSecretPathIn,
+  knownSecrets,
+  ownChild,
+  redactValue,
+} from '../secrets.js';
 
 /** Top-level sections the runtime layer owns (`runtime set` may write under them). */
 export const RUNTIME_SECTIONS = [
@@ -116,10 +123,7 @@ export interface GotValue {
 
 function lookup(data: unknown, path: readonly string[]): unknown {
   let node = data;
-  for (const segment of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[segment];
-  }
+  for (const segment of path) node = ownChild(node, segment);
   return node;
 }
 
@@ -144,32 +148,36 @@ export function getValue(state: DeploymentStateV2, key: string): GotValue | unde
   return undefined;
 }
 
-/** True for a secret value: a WireGuard private key, or a sensitive Terraform output. */
+/**
+ * True for a secret value: under a secret key (`private_key`, `*_private_key`, `password`, ...),
+ * or a sensitive Terraform output (see src/secrets.ts for the rule).
+ */
 export function isSecret(path: readonly string[], value: unknown): boolean {
-  if (path.at(-1) === 'private_key') return true;
-  return value !== null && typeof value === 'object' && (value as { sensitive?: unknown }).sensitive === true;
+  return isSecretEntry(path.at(-1), value);
 }
 
 /**
  * True when the value at `path` (from the root of the state) is a secret or lies inside one, e.g.
- * the `value` of a sensitive output stored with `--include-sensitive`.
+ * the `value` of a sensitive output stored with `--include-sensitive`, or is a copy of one (pass
+ * `known`, the state's known secrets, when already computed).
  */
-export function isSecretPath(state: DeploymentStateV2, path: readonly string[]): boolean {
-  for (let length = 1; length <= path.length; length++) {
-    const prefix = path.slice(0, length);
-    if (isSecret(prefix, lookup(state, prefix))) return true;
-  }
-  return false;
+export function isSecretPath(
+  state: DeploymentStateV2,
+  path: readonly string[],
+  known?: ReadonlySet<string>,
+): boolean {
+  return isSecretPathIn(state, path, known);
 }
 
-/** A copy of a value with every secret inside replaced by `<redacted>`. */
-export function redactSecrets(value: unknown, path: readonly string[] = []): unknown {
-  if (isSecret(path, value)) return '<redacted>';
-  if (Array.isArray(value)) return value.map((item, index) => redactSecrets(item, [...path, String(index)]));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v, [...path, k])]));
-  }
-  return value;
+/**
+ * A copy of a value with every secret inside replaced by `<redacted>`; with `state`, also every
+ * text equal to a secret stored anywhere in it (a YAML alias of a key, a copy under another name).
+ */
+export function redactSecrets(value: unknown, path: readonly string[] = [], state?: unknown): unknown {
+  return redactValue(value, {
+    key: path.at(-1),
+    known: state === undefined ? undefined : knownSecrets(state),
+  });
 }
 
 /** Formats a value as `get` prints it: scalars as text, maps and lists as one-line JSON. */

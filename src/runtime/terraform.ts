@@ -9,7 +9,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ExitCode, type SourcePosition, StateError } from '../errors.js';
@@ -17,6 +17,8 @@ import { ensureMap, findPair, keyName, rootMap, valueAt } from '../migrate/doc.j
 import { formatUtc } from '../migrate/times.js';
 import { textPosition } from '../parse/decode.js';
 import { keepJsonNumbers, numberText } from '../parse/numbers.js';
+import { formatBytes, NotARegularFileError, readRegularFile } from '../read/read-file.js';
+import { cleanBackendConfig } from '../secrets.js';
 
 /** One Terraform output, as `terraform output -json` or a state file gives it. */
 export interface TerraformOutput {
@@ -196,11 +198,15 @@ export function parseTfstate(text: string, file: string): TfstateData {
  * (`{"version": 3, "backend": {"type", "config", "hash"}}`). Supports the local, azurerm and s3
  * backends; any other type is refused with `terraform-backend-unsupported` (exit 1).
  *
- * Only settings with a non-null value are kept, and secret settings are always dropped, at any
- * depth, so they never reach the state file: `access_key`, `secret_key`, `sas_token`, `token`,
- * `client_secret`, `client_certificate` (the certificate itself), `client_certificate_password`,
- * `oidc_token`, `oidc_request_token`, `web_identity_token`, `sse_customer_key`, and anything else
- * named `*_key`, `*password`, `*secret` or `*token`. Paths to secrets (`client_certificate_path`,
+ * Only settings with a non-null value are kept, and credentials are always removed, at any
+ * depth, so they never reach the state file (the rule is `cleanBackendConfig` in src/secrets.ts):
+ * the settings `access_key`, `secret_key`, `sas_token`, `token`, `client_secret`,
+ * `client_certificate` (the certificate itself), `client_certificate_password`, `oidc_token`,
+ * `oidc_request_token`, `web_identity_token`, `sse_customer_key`, `external_id` (of
+ * `assume_role`), and anything else named `*_key`, `*password`, `*secret` or `*token`; the user
+ * and password of any URL (`http_proxy`, `https_proxy`, `endpoints`, ...) and its signature
+ * query parameters; the credential parts of a connection string (`AccountKey=`,
+ * `SharedAccessSignature=`, ...). Paths to secrets (`client_certificate_path`,
  * `oidc_token_file_path`) and endpoints (`msi_endpoint`) are not secret and are kept.
  */
 export function parseBackendRecord(text: string, file: string): TerraformBackend {
@@ -223,7 +229,7 @@ export function parseBackendRecord(text: string, file: string): TerraformBackend
   if (config !== undefined && config !== null && !isRecord(config)) {
     throw shape(`has a backend "config" that is not an object; ${BACKEND_FIX}`);
   }
-  return { type, config: isRecord(config) ? (cleanConfig(config) as Record<string, unknown>) : {} };
+  return { type, config: isRecord(config) ? (cleanBackendConfig(config) as Record<string, unknown>) : {} };
 }
 
 /** Options of {@link readTerraform}; at least one source must be given. */
@@ -378,6 +384,11 @@ export interface SyncOptions {
   includeSensitive?: boolean;
   /** Accept a state of another lineage, or an older serial (`--force`). */
   force?: boolean;
+  /**
+   * The size cap of state files (`--max-size`): outputs that alone would make the file larger
+   * are refused before the Document is touched (`result-too-large`, exit 1).
+   */
+  maxBytes?: number;
 }
 
 /** What {@link applyTerraformSync} changed: output names only, never values. */
@@ -421,6 +432,15 @@ export function backendMigrationEvent(
  * The one line a sync prints (output names only, never values): where it read from, how many
  * outputs, which were added, removed or changed, which are sensitive.
  */
+// Output names for the one-line summary of a sync: the first 20, then how many in all (a sync of a
+// million outputs must not print a million names).
+function nameList(names: readonly string[]): string {
+  const shown = 20;
+  return names.length <= shown
+    ? names.join(', ')
+    : `${names.slice(0, shown).join(', ')}, ... (${names.length} in all)`;
+}
+
 export function describeSync(
   snapshot: TerraformSnapshot,
   summary: SyncSummary,
@@ -428,11 +448,11 @@ export function describeSync(
 ): string {
   const parts = [
     `${Object.keys(snapshot.outputs).length} outputs`,
-    summary.added.length ? `added ${summary.added.join(', ')}` : '',
-    summary.removed.length ? `removed ${summary.removed.join(', ')}` : '',
-    summary.changed.length ? `changed ${summary.changed.join(', ')}` : '',
+    summary.added.length ? `added ${nameList(summary.added)}` : '',
+    summary.removed.length ? `removed ${nameList(summary.removed)}` : '',
+    summary.changed.length ? `changed ${nameList(summary.changed)}` : '',
     summary.sensitive.length
-      ? `sensitive (value not stored${options.includeSensitive ? ' in output' : ''}): ${summary.sensitive.join(', ')}`
+      ? `sensitive (value not stored${options.includeSensitive ? ' in output' : ''}): ${nameList(summary.sensitive)}`
       : '',
     summary.backendMigrated
       ? `backend changed from ${summary.backendMigrated.from} to ${summary.backendMigrated.to} (the old one kept in terraform_backend_history)`
@@ -474,6 +494,13 @@ export function applyTerraformSync(
     snapshot,
     options.force === true,
   );
+  const stored = new Map(
+    Object.entries(snapshot.outputs).map(([name, output]) => [
+      name,
+      storedValue(output, options.includeSensitive === true),
+    ]),
+  );
+  if (options.maxBytes !== undefined) refuseOversizedOutputs(stored, options.maxBytes);
   const now = formatUtc(options.now);
   const checksum =
     snapshot.stateSha256 === null
@@ -557,12 +584,6 @@ export function applyTerraformSync(
   const outputsMap = ensureMap(doc, ['infrastructure_facts', 'outputs']);
   // An empty `outputs: {}` is flow style; the outputs written into it read better as a block.
   if (outputsMap.items.length === 0) outputsMap.flow = false;
-  const stored = new Map(
-    Object.entries(snapshot.outputs).map(([name, output]) => [
-      name,
-      storedValue(output, options.includeSensitive === true),
-    ]),
-  );
   const summary: SyncSummary = {
     added: [],
     removed: [],
@@ -573,19 +594,22 @@ export function applyTerraformSync(
     forced,
     ...(backendMigrated ? { backendMigrated } : {}),
   };
-  for (const pair of [...outputsMap.items]) {
+  // One pass over the cached outputs (removing them one by one grew with the square of their number).
+  const kept: typeof outputsMap.items = [];
+  for (const pair of outputsMap.items) {
     const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     if (!stored.has(name)) {
-      outputsMap.items.splice(outputsMap.items.indexOf(pair), 1);
       summary.removed.push(name);
       continue;
     }
+    kept.push(pair);
     const value = stored.get(name);
     stored.delete(name);
     if (holds(pair.value, value)) continue;
     replaceValue(doc, pair as Pair<Node, Node | null>, value);
     summary.changed.push(name);
   }
+  outputsMap.items = kept;
   for (const [name, value] of stored) {
     outputsMap.items.push(doc.createPair(name, value) as Pair<unknown, unknown>);
     summary.added.push(name);
@@ -598,9 +622,7 @@ export function applyTerraformSync(
 }
 
 /** True for a cached output marked sensitive (`{sensitive: true, ...}`): never print its value. */
-export function isSensitiveOutput(value: unknown): value is { sensitive: true; value?: unknown } {
-  return isRecord(value) && value.sensitive === true;
-}
+export { isSensitiveOutput } from '../secrets.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sync helpers
@@ -632,6 +654,23 @@ function checkIdentity(recorded: unknown, snapshot: TerraformSnapshot, force: bo
     forced.push('terraform-serial-older');
   }
   return forced;
+}
+
+// Each output takes at least its name and its value as JSON in the written YAML (the quotes and
+// commas JSON has are outweighed by the indentation and line breaks YAML adds): when that alone is
+// over the cap, the sync is refused before a million nodes are built for a file that would be.
+function refuseOversizedOutputs(stored: ReadonlyMap<string, unknown>, maxBytes: number): void {
+  let bytes = 0;
+  for (const [name, value] of stored) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(JSON.stringify(value) ?? 'null');
+    if (bytes > maxBytes) {
+      throw new StateError(
+        'result-too-large',
+        `refused: the ${stored.size} outputs alone would make the state file over the ${formatBytes(maxBytes)} limit every command reads state files with, so nothing could read it afterwards; the file is unchanged (sync fewer outputs, or raise the limit with --max-size for every command)`,
+        { exitCode: ExitCode.invalid },
+      );
+    }
+  }
 }
 
 function storedValue(output: TerraformOutput, includeSensitive: boolean): unknown {
@@ -690,34 +729,6 @@ function holds(node: unknown, value: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // Backend helpers
 
-const SECRET_SETTINGS = new Set([
-  'access_key',
-  'secret_key',
-  'sas_token',
-  'token',
-  'client_secret',
-  'client_certificate',
-  'client_certificate_password',
-  'oidc_token',
-  'oidc_request_token',
-  'web_identity_token',
-  'sse_customer_key',
-]);
-const SECRET_NAME = /_key$|(?:^|_)(?:password|passphrase|secret|token)$/;
-
-function cleanConfig(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((item) => item !== null).map(cleanConfig);
-  if (!isRecord(value)) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(
-        ([key, item]) =>
-          item !== null && item !== undefined && !SECRET_SETTINGS.has(key) && !SECRET_NAME.test(key),
-      )
-      .map(([key, item]) => [key, cleanConfig(item)]),
-  );
-}
-
 function localStatePath(dir: string, config: Record<string, unknown>, workspace: string): string {
   if (workspace !== 'default') {
     const workspaceDir =
@@ -761,8 +772,9 @@ async function recordedWorkspace(dir: string, cwd: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** Largest Terraform file read (a big state is a few tens of MB). */
-const MAX_BYTES = 256 * 1024 * 1024;
+/** Largest Terraform file read, and largest standard input (a big state is a few tens of MB). */
+export const TERRAFORM_MAX_BYTES = 256 * 1024 * 1024;
+const MAX_BYTES = TERRAFORM_MAX_BYTES;
 
 async function readText(file: string, cwd: string, fix: string): Promise<string> {
   const text = await readTextIfExists(file, cwd, fix);
@@ -779,29 +791,29 @@ async function readTextIfExists(file: string, cwd: string, fix: string): Promise
   const path = resolve(cwd, file);
   let bytes: Buffer;
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      throw new TerraformError('terraform-not-a-file', `is a directory, not a file; ${fix}`, {
-        exitCode: ExitCode.unreadable,
-        file,
-      });
-    }
-    // A FIFO is accepted so that `--outputs <(terraform output -json)` works.
-    if (!info.isFile() && !info.isFIFO()) {
-      throw new TerraformError('terraform-not-a-file', `is not a regular file; ${fix}`, {
-        exitCode: ExitCode.unreadable,
-        file,
-      });
-    }
-    if (info.size > MAX_BYTES) {
-      throw new TerraformError('terraform-file-too-large', `is over ${MAX_BYTES / 1024 / 1024} MiB; ${fix}`, {
-        exitCode: ExitCode.unreadable,
-        file,
-      });
-    }
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path, MAX_BYTES);
   } catch (error) {
-    if (error instanceof TerraformError) throw error;
+    if (error instanceof NotARegularFileError) {
+      if (error.reason === 'too-large') {
+        throw new TerraformError(
+          'terraform-file-too-large',
+          `is over ${MAX_BYTES / 1024 / 1024} MiB; ${fix}`,
+          {
+            exitCode: ExitCode.unreadable,
+            file,
+          },
+        );
+      }
+      // A FIFO (`--outputs <(terraform output -json)`) or a device is never read: it could
+      // block for ever or never end. Standard input is read with a cap instead.
+      throw new TerraformError(
+        'terraform-not-a-file',
+        error.reason === 'directory'
+          ? `is a directory, not a file; ${fix}`
+          : `is ${error.kind}, not a regular file; pipe it instead (terraform output -json | k0rdent-state infra sync --outputs -), or ${fix}`,
+        { exitCode: ExitCode.unreadable, file },
+      );
+    }
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new TerraformError(
@@ -877,6 +889,18 @@ function parseJson(text: string, file: string, fix: string, keepNumbers = false)
       cause: error,
     });
   }
+}
+
+/**
+ * Where and why a text is not JSON, for a message that must not quote it (it may hold a secret):
+ * e.g. `unterminated string at line 1, column 12`. Undefined when the text is JSON (or too deeply
+ * nested to scan).
+ */
+export function describeJsonError(text: string): string | undefined {
+  const found = jsonError(text);
+  if (!found) return undefined;
+  const { line, col } = textPosition(text, found.offset);
+  return `${found.reason} at line ${line}, column ${col}`;
 }
 
 /**

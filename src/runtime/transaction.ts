@@ -11,10 +11,11 @@ import { excessiveNesting, MAX_NESTING_DEPTH } from '../parse/depth.js';
 import { fastParse } from '../parse/fast-yaml.js';
 import { MAX_ALIAS_COUNT, parseState } from '../parse/parse.js';
 import { DEFAULT_MAX_BYTES, readStateBytes } from '../read/read-file.js';
-import { dotted } from '../validate/schema.js';
+import { dotted, schemaProblems } from '../validate/schema.js';
 import { validateData, validateParsed } from '../validate/validate.js';
-import { removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
+import { refuseOverCap, removeLeftovers, resolveTarget, writeAtomic } from '../write/atomic.js';
 import { refuseBackupFile } from '../write/backup.js';
+import { appendPendingEvent } from '../write/events.js';
 import { acquireLock } from '../write/lock.js';
 import { applyEdits, scalarEdits, scratchDocument } from '../write/patch.js';
 import type { CachedState, StateCache } from './cache.js';
@@ -142,6 +143,7 @@ export async function updateState<T>(
   });
   try {
     await removeLeftovers(target);
+    await appendPendingEvent(file, maxBytes);
     if (hooks.dataOnly && !options.cache) {
       const patched = await patchedUpdate(target, name, maxBytes, mutate, options, hooks);
       if (patched) return patched;
@@ -181,6 +183,7 @@ export async function updateState<T>(
       await hooks.afterWrite?.();
       return { value, written: false, migrated };
     }
+    refuseOverCap(text, maxBytes, name);
     // The edited Document is checked as it will be written; only a refusal reads the new text
     // again, to place the problem.
     const data = parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
@@ -199,7 +202,7 @@ export async function updateState<T>(
           'update-invalid',
           already
             ? `refused: the file is already invalid at ${dotted(error.pointer)}: ${error.message}; fix it first (k0rdent-state validate ${name} lists every problem); the file is unchanged`
-            : `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${error.message}; the file is unchanged`,
+            : `refused: the change would make the file invalid at ${dotted(error.pointer)}: ${valueFree(reparsed.data, error)}; the file is unchanged`,
           name,
         );
       }
@@ -269,6 +272,7 @@ async function patchedUpdate<T>(
   }
   if (validateData(after, 2).some((problem) => problem.severity === 'error')) return undefined;
   const patched = applyEdits(text, edits);
+  refuseOverCap(patched, maxBytes, name);
   await hooks.beforeWrite?.();
   const mode = (await stat(target)).mode & 0o7777;
   await writeAtomic(target, decoded.bom ? `\ufeff${patched}` : patched, mode);
@@ -279,6 +283,15 @@ async function patchedUpdate<T>(
 /** `text` with its top-level last_updated line set to `stamp`, as this tool writes it. */
 function withLastUpdated(text: string, stamp: string): string {
   return text.replace(/^last_updated: .*$/m, `last_updated: "${stamp}"`);
+}
+
+// The message of a problem a change caused, without the new value (it came from the command line,
+// and may be a secret given under the wrong key).
+function valueFree(data: unknown, problem: { code: string; pointer: string; message: string }): string {
+  const same = schemaProblems(data, 2, { quoteValues: false }).find(
+    (candidate) => candidate.code === problem.code && candidate.pointer === problem.pointer,
+  );
+  return same?.message ?? problem.message;
 }
 
 // A value nested thousands of levels deep (a `--json` value, Terraform outputs) exhausts the

@@ -4,10 +4,12 @@ import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { schemaV2 } from '../generated/schema-v2.js';
 import { formatUtc } from '../migrate/times.js';
 import { bendsAsNumber, faithfulNumber, keepJsonNumbers } from '../parse/numbers.js';
+import { describeInput } from '../secrets.js';
 import { didYouMean } from '../suggest.js';
 import { routeKey } from './lookup.js';
 import { RefusedError } from './refused.js';
 import { blockStyle } from './runs.js';
+import { describeJsonError } from './terraform.js';
 import type { StateView } from './transaction.js';
 
 // The read side lives in lookup.ts (no YAML library, no schema, for queries); exported here too.
@@ -66,17 +68,16 @@ export class ValueError extends StateError {
 /**
  * Types a command-line value for a path: `--json` parses JSON; otherwise the schema's type
  * decides (a string stays a string, so `aws_account_id 012345678901` keeps its zero), and in
- * open maps true/false become booleans and whole numbers integers.
+ * open maps true/false become booleans and whole numbers integers. A value that does not fit is
+ * refused without repeating it (it may be a secret given under the wrong key).
  */
 export function typeValue(raw: string, path: readonly string[], json: boolean): unknown {
   if (json) {
-    try {
-      return keepJsonNumbers(raw, JSON.parse(raw));
-    } catch (error) {
-      throw new ValueError(
-        `value ${JSON.stringify(raw)} is not JSON (${(error as Error).message}); drop --json to store it as text`,
-      );
-    }
+    return parseJsonValue(
+      raw,
+      (problem) =>
+        `${describeInput(raw, 'the --value-json value')} is not JSON: ${problem}; drop --value-json to store it as text`,
+    );
   }
   const types = schemaTypeAt(path);
   const wants = (type: string) => types === undefined || types.includes(type);
@@ -87,10 +88,24 @@ export function typeValue(raw: string, path: readonly string[], json: boolean): 
   }
   if (types && !types.includes('string')) {
     throw new ValueError(
-      `${path.join('.')} takes ${types.join(' or ')}, not ${JSON.stringify(raw)}; e.g. true, 42, or --json '{...}'`,
+      `${path.join('.')} takes ${types.join(' or ')}, not ${describeInput(raw, 'the value given')}; e.g. true, 42, or --value-json '{...}'`,
     );
   }
   return raw;
+}
+
+/**
+ * Parses a JSON value given on the command line. Its parse error names the line and column and
+ * the kind of mistake, never the text (the V8 message quotes it).
+ */
+function parseJsonValue(raw: string, message: (problem: string) => string): unknown {
+  try {
+    // Numbers keep their digits (JSON.parse bends 12345678901234567890).
+    return keepJsonNumbers(raw, JSON.parse(raw));
+  } catch {
+    const found = describeJsonError(raw);
+    throw new ValueError(message(found ?? 'it cannot be parsed'));
+  }
 }
 
 /** Sets a runtime value (update_runtime_state). Infrastructure keys are refused with a hint. */
@@ -244,14 +259,11 @@ export function setInfra(view: StateView, key: string, raw: string, now: Date): 
       `infra set needs an output name such as resource_group_name or vm_details.NAME.public_ip`,
     );
   }
-  let value: unknown;
-  try {
-    value = keepJsonNumbers(raw, JSON.parse(raw));
-  } catch (error) {
-    throw new ValueError(
-      `infra set takes JSON; ${JSON.stringify(raw)} is not (${(error as Error).message}); quote text: '"${raw}"'`,
-    );
-  }
+  const value = parseJsonValue(
+    raw,
+    (problem) =>
+      `infra set takes JSON; ${describeInput(raw)} is not JSON: ${problem}; write text as a JSON string, e.g. '"rg-1"'`,
+  );
   setInfraValue(view, path, value, now);
   return path;
 }

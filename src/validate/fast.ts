@@ -1,4 +1,5 @@
 import { fastParse, LineIndex, locateFast } from '../parse/fast-yaml.js';
+import { secretScrubber } from '../secrets.js';
 import { LATEST_VERSION } from '../version.js';
 import { v1Warnings, v2Invariants } from './invariants.js';
 import { pointerSegments } from './pointer.js';
@@ -11,14 +12,19 @@ import { schemaProblems } from './schema.js';
  * compiler, so checking many files starts quickly.
  */
 
-/** Schema and invariant problems of plain data, without source positions. */
+/**
+ * Schema and invariant problems of plain data, without source positions. No message repeats a
+ * secret of the data (src/secrets.ts), even one reached under another key through a YAML alias.
+ */
 export function validateData(data: unknown, version: number): UnplacedProblem[] {
   const problems = schemaProblems(data, version);
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
     const record = data as Record<string, unknown>;
     problems.push(...(version === 1 ? v1Warnings(record) : v2Invariants(record)));
   }
-  return problems;
+  if (problems.length === 0) return problems;
+  const scrub = secretScrubber(data);
+  return problems.map((problem) => ({ ...problem, message: scrub(problem.message) }));
 }
 
 /** Options of {@link validateTextFast}. */

@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { type CompiledValidator, schemaV1, schemaV2, validateV1, validateV2 } from '../generated/schemas.js';
 import { describePlace, v2PlaceOf } from '../keymap.js';
+import { isSecretKey, knownSecrets, REDACTED } from '../secrets.js';
 import { pointerSegments } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
 
@@ -17,8 +18,21 @@ export function schemaValidator(version: number): CompiledValidator {
   return validate;
 }
 
+/** Options of {@link schemaProblems}. */
+export interface SchemaProblemOptions {
+  /**
+   * Quote the offending values in messages (default true). Off for a refused change, whose new
+   * value came from the command line and is never repeated.
+   */
+  quoteValues?: boolean;
+}
+
 /** Validates plain data against a version's JSON Schema and returns every problem found. */
-export function schemaProblems(data: unknown, version: number): UnplacedProblem[] {
+export function schemaProblems(
+  data: unknown,
+  version: number,
+  options: SchemaProblemOptions = {},
+): UnplacedProblem[] {
   const validate = schemaValidator(version);
   if (validate(data)) return [];
   const problems: UnplacedProblem[] = [];
@@ -26,6 +40,7 @@ export function schemaProblems(data: unknown, version: number): UnplacedProblem[
   // A v1 key is "written by an old script" only in a file that says it is v2.
   const isV2File =
     data !== null && typeof data === 'object' && (data as { schema_version?: unknown }).schema_version === 2;
+  const known = knownSecrets(data);
   const errors = validate.errors ?? [];
   for (const error of errors) {
     // propertyNames failures are reported by the phase invariants (unknown-phase) instead.
@@ -37,7 +52,7 @@ export function schemaProblems(data: unknown, version: number): UnplacedProblem[
       errors.some((other) => other.instancePath.startsWith(`${error.instancePath}/`))
     )
       continue;
-    const problem = describe(error, isV2File);
+    const problem = describe(error, known, options.quoteValues !== false, isV2File);
     if (!problem.atKey && problem.code !== 'schema-required') {
       if (seenValues.has(problem.pointer)) continue;
       seenValues.add(problem.pointer);
@@ -71,9 +86,14 @@ const TYPE_NAMES: Record<string, string> = {
   null: 'null',
 };
 
-/** Quotes a value for a message: JSON, shortened; private keys are never quoted. */
-export function quote(value: unknown, pointer = ''): string {
-  if (/\/private_key$/.test(pointer)) return '<redacted>';
+/**
+ * Quotes a value for a message: JSON, shortened. A secret is never quoted (the rule of
+ * src/secrets.ts): a value under a secret key (at any depth of `pointer`), or equal to one of the
+ * file's `known` secrets.
+ */
+export function quote(value: unknown, pointer = '', known?: ReadonlySet<string>): string {
+  if (pointerSegments(pointer).some((segment) => isSecretKey(segment))) return REDACTED;
+  if (typeof value === 'string' && known?.has(value)) return REDACTED;
   if (value === undefined) return 'nothing';
   // JSON has no spelling for these (it would say null).
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
@@ -88,10 +108,15 @@ export function dotted(pointer: string): string {
   return segments.length === 0 ? 'the top level' : segments.join('.');
 }
 
-function describe(error: ErrorObject, isV2File: boolean): UnplacedProblem {
+function describe(
+  error: ErrorObject,
+  known: ReadonlySet<string>,
+  quoteValues: boolean,
+  isV2File: boolean,
+): UnplacedProblem {
   const at = error.instancePath;
   const name = dotted(at);
-  const value = quote(error.data, at);
+  const value = quoteValues ? quote(error.data, at, known) : 'the value given';
   const base = { severity: 'error' as const, pointer: at };
   switch (error.keyword) {
     case 'required': {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ExitCode, StateError } from '../errors.js';
+import { formatBytes } from '../read/read-file.js';
 
 /** Writing the new file failed; the original is untouched (exit 6). */
 export class WriteError extends StateError {
@@ -120,6 +121,21 @@ export async function writeAtomic(file: string, content: string | Uint8Array, mo
     );
   }
   await syncFolder(folder);
+}
+
+/**
+ * Refuses (exit 1, `result-too-large`) a state file the next reader would refuse: one over the
+ * size cap (`--max-size`, 16 MiB by default) could not be read by any command afterwards. Call it
+ * before anything is written.
+ */
+export function refuseOverCap(text: string, maxBytes: number, name: string): void {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return;
+  throw new StateError(
+    'result-too-large',
+    `refused: the result would be ${formatBytes(bytes)}, over the ${formatBytes(maxBytes)} limit every command reads state files with, so nothing could read it afterwards; the file is unchanged (store less, or raise the limit with --max-size for every command)`,
+    { exitCode: ExitCode.invalid, file: name },
+  );
 }
 
 /** fsyncs a folder so a rename in it survives a crash (best effort where unsupported). */

@@ -1,4 +1,5 @@
-import { copyFile, mkdir, readdir, realpath, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, copyFile, mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { ExitCode, StateError } from '../errors.js';
 import { describeFsError, syncFolder, WriteError } from './atomic.js';
@@ -14,6 +15,34 @@ export function archiveStamp(date: Date): string {
     .replace(/\.\d{3}Z$/, '')
     .replace('T', '_')
     .replace(/:/g, '-');
+}
+
+/** Mode of the archive folders this tool creates: the backups in them hold private keys. */
+export const ARCHIVE_MODE = 0o700;
+
+// Longest deployment id kept whole in a folder name: with the stamp and the reason the name stays
+// far under the 255 bytes a file system allows.
+const MAX_ID_IN_NAME = 100;
+
+/**
+ * The deployment id as archive folder names spell it: characters other than letters, digits, `.`,
+ * `_` and `-` become `_`; a leading `.` becomes `_` (a folder must not be hidden, and `..` must not
+ * name the parent); an id over 100 bytes is cut to 80 and ends with 16 hex digits of its sha256, so
+ * ids that differ late still get different folders. The id itself is kept inside, in the state
+ * file copied there.
+ */
+export function archiveId(deploymentId: string): string {
+  let id = deploymentId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_');
+  if (id === '') id = '_';
+  if (id.length > MAX_ID_IN_NAME) {
+    id = `${id.slice(0, 80)}-${createHash('sha256').update(deploymentId).digest('hex').slice(0, 16)}`;
+  }
+  return id;
+}
+
+// How versions before archiveId spelled the id (a hidden `.._...` folder for `..`): still found.
+function legacyArchiveId(deploymentId: string): string {
+  return deploymentId.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 /** The deployer's archive folder: `old_deployments/` beside the state folder. */
@@ -56,8 +85,9 @@ export async function refuseBackupFile(file: string, options: RefuseBackupOption
 
 /**
  * Copies the state file byte for byte (mode kept), and the events file beside it when there is
- * one, into `old_deployments/<deployment_id>_<YYYY-MM-DD_HH-MM-SS>_<reason>/`. A folder that
- * already exists is never reused: `-2`, `-3` … is added. Returns the folder.
+ * one, into `old_deployments/<id>_<YYYY-MM-DD_HH-MM-SS>_<reason>/` (the id as {@link archiveId}
+ * spells it). A folder that already exists is never reused: `-2`, `-3` … is added. Folders this
+ * creates are mode 0700, whatever the umask. Returns the folder.
  */
 export async function archiveState(
   stateFile: string,
@@ -67,14 +97,17 @@ export async function archiveState(
   displayFile = stateFile,
 ): Promise<string> {
   const root = archiveRoot(stateFile);
-  const safeId = deploymentId.replace(/[^A-Za-z0-9._-]/g, '_');
-  const base = `${safeId}_${archiveStamp(now)}_${reason}`;
+  const base = `${archiveId(deploymentId)}_${archiveStamp(now)}_${reason}`;
   try {
-    await mkdir(root, { recursive: true });
+    // The umask only takes bits away; chmod makes the mode exact (under umask 000 too).
+    if ((await mkdir(root, { recursive: true, mode: ARCHIVE_MODE })) !== undefined) {
+      await chmod(root, ARCHIVE_MODE);
+    }
     let folder = join(root, base);
     for (let n = 2; ; n++) {
       try {
-        await mkdir(folder);
+        await mkdir(folder, ARCHIVE_MODE);
+        await chmod(folder, ARCHIVE_MODE);
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -111,9 +144,9 @@ export async function listArchives(
   reason: string,
 ): Promise<string[]> {
   const root = archiveRoot(stateFile);
-  const safeId = deploymentId.replace(/[^A-Za-z0-9._-]/g, '_');
+  const ids = [...new Set([archiveId(deploymentId), legacyArchiveId(deploymentId)])];
   const pattern = new RegExp(
-    `^${safeId.replace(/[.]/g, '\\.')}_(\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2})_${reason}(?:-(\\d+))?$`,
+    `^(?:${ids.map((id) => id.replace(/[.]/g, '\\.')).join('|')})_(\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2})_${reason}(?:-(\\d+))?$`,
   );
   let names: string[];
   try {

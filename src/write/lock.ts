@@ -1,8 +1,9 @@
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { kill, pid as ownPid } from 'node:process';
-import { ExitCode, ReadError, StateError } from '../errors.js';
+import { ExitCode, printable, ReadError, StateError } from '../errors.js';
+import { NotARegularFileError, readRegularFile } from '../read/read-file.js';
 import { describeFsError, WriteError } from './atomic.js';
 
 /** What a lock file records about its holder. */
@@ -51,18 +52,53 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-async function readLock(path: string): Promise<{ info: LockInfo | undefined; raw: string } | undefined> {
+/** Largest lock file read: a record is about 150 bytes; anything larger is not one of ours. */
+const MAX_LOCK_BYTES = 64 * 1024;
+
+// The lock file's text; undefined when it is gone. Never blocks on a FIFO or reads a device.
+async function readLockText(path: string): Promise<string | undefined> {
   try {
-    const raw = await readFile(path, 'utf8');
-    try {
-      return { info: JSON.parse(raw) as LockInfo, raw };
-    } catch {
-      return { info: undefined, raw };
-    }
+    return (await readRegularFile(path, MAX_LOCK_BYTES)).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // Too large: not a record this tool wrote; it is judged by its age like a damaged one.
+    if (error instanceof NotARegularFileError && error.reason === 'too-large') return '';
     throw error;
   }
+}
+
+async function readLock(path: string): Promise<{ info: LockInfo | undefined; raw: string } | undefined> {
+  const raw = await readLockText(path);
+  if (raw === undefined) return undefined;
+  return { info: lockRecord(raw), raw };
+}
+
+/**
+ * The record of a lock file when it is one this tool writes: a JSON object with a positive integer
+ * `pid`, a non-empty `host` and a `started_at` text (and optionally `command`). Anything else is
+ * not a record (a damaged file, or one written by something else): undefined, so that the lock is
+ * judged by its age, never taken as held by a live process for ever (pid 0 and -1 name process
+ * groups, which always "exist").
+ */
+export function lockRecord(raw: string): LockInfo | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const { pid, host, started_at: startedAt, command } = data as Record<string, unknown>;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  if (typeof host !== 'string' || host === '' || host.length > 255) return undefined;
+  if (typeof startedAt !== 'string' || startedAt.length > 64) return undefined;
+  if (command !== undefined && typeof command !== 'string') return undefined;
+  return {
+    pid,
+    host,
+    started_at: startedAt,
+    ...(typeof command === 'string' ? { command: command.slice(0, 200) } : {}),
+  };
 }
 
 /**
@@ -116,6 +152,15 @@ export async function acquireLock(stateFile: string, options: LockOptions = {}):
       }
     }
     const holder = await readLock(path).catch((error) => {
+      if (error instanceof NotARegularFileError) {
+        // Not a lock at all, and never one: waiting for it would be waiting for ever.
+        throw new WriteError(
+          'lock-failed',
+          `the lock path ${path} is ${error.kind}, not a lock file; nothing was changed: remove it (rm ${path}) and run the command again`,
+          stateFile,
+          error,
+        );
+      }
       throw new WriteError(
         'lock-failed',
         `could not read the lock ${path}: ${describeFsError(error)}; nothing was changed, run the command again`,
@@ -135,8 +180,9 @@ export async function acquireLock(stateFile: string, options: LockOptions = {}):
       if (reclaimed) continue;
     }
     if (Date.now() >= deadline) {
+      // The record's texts come from a file anyone can write: printed escaped.
       const who = holder?.info
-        ? `pid ${holder.info.pid} on ${holder.info.host} since ${holder.info.started_at}${holder.info.command ? ` (${holder.info.command})` : ''}`
+        ? `pid ${holder.info.pid} on ${printable(holder.info.host)} since ${printable(holder.info.started_at)}${holder.info.command ? ` (${printable(holder.info.command)})` : ''}`
         : 'an unknown process';
       throw new LockError(
         `is locked by ${who}; waited ${Math.round(timeoutMs / 1000)}s. Wait for it to finish, raise --lock-timeout, or if that process is gone for sure remove ${path}`,
@@ -151,14 +197,14 @@ export async function acquireLock(stateFile: string, options: LockOptions = {}):
 // Removes the lock file if it is still ours (someone may have removed a lock they judged
 // abandoned, and another process taken it since).
 async function release(path: string, mine: string): Promise<void> {
-  const current = await readFile(path, 'utf8').catch(() => undefined);
+  const current = await readLockText(path).catch(() => undefined);
   if (current === mine) await unlink(path).catch(() => undefined);
 }
 
 // A lock is stale when its holder is a process of this host that no longer runs, or when it
 // is unreadable and old (a holder killed between creating and writing it).
 async function isStale(path: string, info: LockInfo | undefined): Promise<boolean> {
-  if (info && typeof info.pid === 'number') return info.host === hostname() && !processAlive(info.pid);
+  if (info) return info.host === hostname() && !processAlive(info.pid);
   try {
     const { mtimeMs } = await stat(path);
     return Date.now() - mtimeMs > 5_000;
@@ -189,7 +235,7 @@ async function reclaim(path: string, staleRaw: string): Promise<boolean> {
     return false;
   }
   try {
-    const current = await readFile(path, 'utf8').catch(() => undefined);
+    const current = await readLockText(path).catch(() => undefined);
     if (current === staleRaw) await unlink(path).catch(() => undefined);
   } finally {
     await unlink(guard).catch(() => undefined);

@@ -10,7 +10,9 @@ import { PHASES } from '../../src/phases.js';
 
 /** A YAML node of the model, rendered to text by hand. */
 export type YNode =
-  | { kind: 'scalar'; text: string }
+  // `nextLine`: the value written on the line after its key (block style: `key:` then the value
+  // indented below, optionally after a comment; flow style: the flow mapping broken after the colon).
+  | { kind: 'scalar'; text: string; nextLine?: { comment?: string } }
   | { kind: 'map'; entries: YEntry[]; flow: boolean }
   | { kind: 'seq'; items: YNode[]; flow: boolean };
 /** A key of a mapping, with its comments. */
@@ -33,7 +35,8 @@ function renderKey(key: string): string {
 }
 
 function renderFlow(node: YNode): string {
-  if (node.kind === 'scalar') return node.text;
+  // Continued on the next line, indented more than any block key above it.
+  if (node.kind === 'scalar') return node.nextLine ? `\n        ${node.text}` : node.text;
   // An empty scalar (null) cannot stand alone between commas: write it as null.
   const child = (n: YNode) => (n.kind === 'scalar' && n.text === '' ? 'null' : renderFlow(n));
   if (node.kind === 'seq') return `[${node.items.map(child).join(', ')}]`;
@@ -51,7 +54,18 @@ function renderEntries(entries: readonly YEntry[], indent: number, out: string[]
     if (e.comment !== undefined) out.push(`${pad}#${e.comment === '' ? '' : ` ${e.comment}`}`);
     const trailing = e.trailing === undefined ? '' : `  # ${e.trailing}`;
     const value = e.value;
-    if (value.kind === 'scalar' && value.text.startsWith('|')) {
+    // An explicit key (`? key` on its line, `: value` on the next): scalar values only.
+    if (e.key.startsWith('? ') && value.kind === 'scalar') {
+      out.push(`${pad}${e.key}${trailing}`);
+      // A block scalar's content goes below the `: header` line, indented.
+      const [first, ...content] = value.nextLine ? [value.text] : value.text.split('\n');
+      out.push(`${pad}: ${first}`);
+      for (const line of content) out.push(line === '' ? '' : `${pad}  ${line}`);
+    } else if (value.kind === 'scalar' && value.nextLine) {
+      const comment = value.nextLine.comment === undefined ? trailing : `   # ${value.nextLine.comment}`;
+      out.push(`${pad}${e.key}:${comment}`);
+      out.push(`${pad}    ${value.text}`);
+    } else if (value.kind === 'scalar' && /^[|>]/.test(value.text)) {
       // A block scalar: the header on the key's line, the content indented below it.
       const [header, ...content] = value.text.split('\n');
       out.push(`${pad}${e.key}: ${header}${trailing}`);
@@ -394,23 +408,53 @@ function peer(g: G, role: string, secrets: string[]): YNode {
   if (chance(g, 90)) {
     const key = wgKey(g);
     secrets.push(key);
-    // Mostly double-quoted as yq writes it; also the other ways a hand edit can spell it.
-    const style = pick(g, 'double', 'double', 'double', 'single', 'plain', 'literal', 'anchor', 'tag');
-    // A block scalar cannot stand in a flow mapping.
-    if (style === 'literal') flow = false;
+    // Mostly double-quoted as yq writes it; also every other way a hand edit can spell it (the
+    // secret rule masks by the parsed document, so none of them may show the key: issue 13).
+    const style = pick(
+      g,
+      'double',
+      'double',
+      'double',
+      'single',
+      'plain',
+      'literal',
+      'folded',
+      'anchor',
+      'tag',
+      'next-line',
+      'after-comment',
+    );
+    const keyName = pick(
+      g,
+      'private_key',
+      '"private_key"',
+      "'private_key'",
+      '"private\\u005fkey"',
+      '? private_key',
+    );
+    // A block scalar, a comment or an explicit key cannot stand in a flow mapping.
+    if (['literal', 'folded', 'after-comment'].includes(style) || keyName.startsWith('?')) flow = false;
     const text =
       style === 'single'
         ? `'${key}'`
-        : style === 'plain'
+        : style === 'plain' || style === 'next-line'
           ? key
           : style === 'literal'
             ? `|-\n${key}`
-            : style === 'anchor'
-              ? `&k${secrets.length} "${key}"`
-              : style === 'tag'
-                ? `!!str ${key}`
-                : JSON.stringify(key);
-    entries.push({ key: pick(g, 'private_key', '"private_key"'), value: scalar(text) });
+            : style === 'folded'
+              ? `>-\n${key}`
+              : style === 'anchor'
+                ? `&k${secrets.length} "${key}"`
+                : style === 'tag'
+                  ? `!!str ${key}`
+                  : JSON.stringify(key);
+    const value: YNode =
+      style === 'next-line'
+        ? { kind: 'scalar', text, nextLine: {} }
+        : style === 'after-comment'
+          ? { kind: 'scalar', text: JSON.stringify(key), nextLine: { comment: 'rotated' } }
+          : scalar(text);
+    entries.push({ key: keyName, value });
   }
   entries.push(entry('public_key', str(g, wgKey(g))));
   if (chance(g, 70)) entries.push(entry('keys_generated', legacyBool(g)));

@@ -1,15 +1,9 @@
 import { ExitCode, StateError, UsageError } from '../../errors.js';
-import {
-  formatValue,
-  freshnessWarning,
-  getValue,
-  isSecretPath,
-  parseDuration,
-  redactSecrets,
-} from '../../runtime/lookup.js';
+import { freshnessWarning, getValue, isSecretPath, parseDuration } from '../../runtime/lookup.js';
+import { knownSecrets } from '../../secrets.js';
 import { FORMAT_OPTION, flag, positional, STATE_OPTIONS, stringOption, wantsJson } from '../common.js';
 import type { CommandSpec } from '../framework/types.js';
-import { readData, withStateFile } from '../state.js';
+import { readData, shownValue, withStateFile } from '../state.js';
 
 /** `get KEY`: a value of the runtime layer, else of the Terraform cache. */
 export const command: CommandSpec = {
@@ -50,7 +44,8 @@ export const command: CommandSpec = {
         io.stdout(`${json ? JSON.stringify(fallback) : fallback}\n`);
         return ExitCode.ok;
       }
-      if (isSecretPath(state, found.path)) {
+      const known = knownSecrets(state);
+      if (isSecretPath(state, found.path, known)) {
         throw new StateError(
           'secret-refused',
           `refused: ${key} is a secret and is never printed; it stays in the file (keep it mode 0600)`,
@@ -73,8 +68,7 @@ export const command: CommandSpec = {
         }
         if (warning) io.stderr(`warning: ${warning}\n`);
       }
-      const shown = redactSecrets(found.value, found.path);
-      io.stdout(`${json ? JSON.stringify(shown) : formatValue(shown)}\n`);
+      io.stdout(`${shownValue(found.path, found.value, known, json)}\n`);
       return ExitCode.ok;
     }),
 };

@@ -5,9 +5,20 @@ import type { CommandSpec } from '../framework/types.js';
 import type { CliIO } from '../io.js';
 import { update, withStateFile } from '../state.js';
 
+// Standard input is capped like a Terraform file: an endless stream is refused, not read for ever.
 async function readStdin(io: CliIO): Promise<string> {
   if (!io.readStdin) throw new UsageError('--outputs - reads standard input, which is not available here');
-  return io.readStdin();
+  const { STDIN_NAME, TERRAFORM_MAX_BYTES, TerraformError } = await import('../../runtime/terraform.js');
+  try {
+    return await io.readStdin(TERRAFORM_MAX_BYTES);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new TerraformError(
+      'terraform-file-too-large',
+      `is over ${TERRAFORM_MAX_BYTES / 1024 / 1024} MiB; pass what \`terraform output -json\` prints (run it in the Terraform folder)`,
+      { exitCode: ExitCode.unreadable, file: STDIN_NAME },
+    );
+  }
 }
 
 /** `infra sync|set`: the Terraform output cache. */
@@ -81,6 +92,7 @@ export const command: CommandSpec = {
                 now: context.now,
                 includeSensitive,
                 force: flag(args, 'force'),
+                maxBytes: context.maxBytes,
               });
               event = backendMigrationEvent(summary, context.now);
               return summary;

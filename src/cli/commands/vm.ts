@@ -2,7 +2,7 @@ import { ExitCode } from '../../errors.js';
 import { FORMAT_OPTION, positional, STATE_OPTIONS, stringOption, wantsJson } from '../common.js';
 import type { ActionSpec, CommandSpec, Invocation } from '../framework/types.js';
 import type { CliIO } from '../io.js';
-import { readData, update, withStateFile } from '../state.js';
+import { readData, shownValue, update, withStateFile } from '../state.js';
 
 const VM = { name: 'vm', required: true, describe: 'VM name, e.g. k0rdent-abc-controller' } as const;
 
@@ -10,22 +10,23 @@ const VM = { name: 'vm', required: true, describe: 'VM name, e.g. k0rdent-abc-co
 function show(layer: 'info' | 'runtime') {
   return (args: Invocation, io: CliIO) =>
     withStateFile(args, io, async (context) => {
-      const {
-        formatValue,
-        freshnessWarning,
-        getValue,
-        isSecretPath,
-        parseDuration,
-        redactSecrets,
-        VM_FIELD_ALIASES,
-      } = await import('../../runtime/values.js');
+      const { freshnessWarning, getValue, isSecretPath, parseDuration, VM_FIELD_ALIASES } = await import(
+        '../../runtime/values.js'
+      );
+      const { knownSecrets, REDACTED } = await import('../../secrets.js');
       const state = await readData(context, io);
       const vm = positional(args, 'vm');
       const field = typeof args.positionals.field === 'string' ? args.positionals.field : undefined;
       const base =
         layer === 'info' ? ['infrastructure_facts', 'outputs', 'vm_details', vm] : ['vm_runtime_status', vm];
       const resolved =
-        field === undefined ? [] : [layer === 'info' ? (VM_FIELD_ALIASES[field] ?? field) : field];
+        field === undefined
+          ? []
+          : [
+              layer === 'info' && Object.hasOwn(VM_FIELD_ALIASES, field)
+                ? (VM_FIELD_ALIASES[field] as string)
+                : field,
+            ];
       const found = getValue(state, [...base, ...resolved].join('.'));
       if (!found) return ExitCode.invalid;
       if (layer === 'info') {
@@ -33,8 +34,14 @@ function show(layer: 'info' | 'runtime') {
         const warning = freshnessWarning(state, context.now, maxAge);
         if (warning) io.stderr(`warning: ${warning}\n`);
       }
-      const shown = isSecretPath(state, found.path) ? '<redacted>' : redactSecrets(found.value, found.path);
-      io.stdout(`${wantsJson(args) ? JSON.stringify(shown) : formatValue(shown)}\n`);
+      const known = knownSecrets(state);
+      const json = wantsJson(args);
+      const shown = isSecretPath(state, found.path, known)
+        ? json
+          ? JSON.stringify(REDACTED)
+          : REDACTED
+        : shownValue(found.path, found.value, known, json);
+      io.stdout(`${shown}\n`);
       return ExitCode.ok;
     });
 }

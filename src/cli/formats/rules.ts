@@ -239,6 +239,11 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
     title: 'A migration would produce an invalid v2 file',
     help: 'Nothing was written. Fix the value named in the message by hand, then migrate again.',
   },
+  'diff-too-large': {
+    title: 'The migration report leaves the diff out',
+    help: 'The files differ in too many lines for a useful diff; review the list of changes, or diff the backup and the migrated file yourself.',
+    level: 'warning',
+  },
   'nothing-to-roll-back': {
     title: 'The file records no migration',
     help: 'There is nothing to roll back: migrations_applied is empty.',
@@ -258,6 +263,10 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
   'backup-file': {
     title: 'A backup in old_deployments/ is not live state',
     help: 'Nothing was changed. Restore it with k0rdent-state rollback on the live file, or copy it out of old_deployments/ and work on the copy.',
+  },
+  'report-path-refused': {
+    title: 'The --report path is the state file, its events file or a backup',
+    help: 'Pass another path for the report, e.g. migration-report.txt; nothing was written.',
   },
   'report-failed': {
     title: 'The --report file cannot be written',
@@ -325,6 +334,10 @@ export const RULES: Readonly<Record<string, RuleInfo>> = {
   'update-invalid': {
     title: 'The change would make the file invalid',
     help: 'The file is unchanged; give a value the schema accepts.',
+  },
+  'result-too-large': {
+    title: 'The change would make the state file larger than the read cap',
+    help: 'Nothing was written. Store less, or raise --max-size for every command that reads the file.',
   },
   'secret-refused': {
     title: 'A secret is never printed',

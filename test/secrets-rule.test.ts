@@ -1,0 +1,238 @@
+// The secret rule itself (src/secrets.ts, src/secrets-yaml.ts): which keys are secret, how values,
+// YAML text and free text are masked, and the Terraform backend credentials that are never kept.
+// test/secrets.test.ts runs the rule through every output path.
+import { describe, expect, it } from 'vitest';
+import { parseBackendRecord } from '../src/runtime/terraform.js';
+import {
+  cleanBackendConfig,
+  cleanSettingText,
+  isSecretKey,
+  isSecretPath,
+  knownSecrets,
+  REDACTED,
+  redactValue,
+  scrubText,
+} from '../src/secrets.js';
+import { maskYamlText } from '../src/secrets-yaml.js';
+
+const KEY = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF=';
+
+describe('secret keys', () => {
+  it.each([
+    'private_key',
+    'ssh_private_key',
+    'wg_private_key',
+    'PRIVATE_KEY',
+    'password',
+    'admin_password',
+    'passphrase',
+    'secret',
+    'client_secret',
+    'token',
+    'sas_token',
+    'access_key',
+    'storage_account_key'.replace('storage_', ''),
+    'api_key',
+    // A value the migration carried to unrecognized under its dotted v1 path.
+    'wireguard_peers.hub.private_key',
+    'wireguard_peers.hub.private_key (2)',
+  ])('%s is secret', (key) => {
+    expect(isSecretKey(key)).toBe(true);
+  });
+
+  it.each([
+    'public_key',
+    'ssh_key',
+    'keys_generated',
+    'keys_generated_at',
+    'azure_ssh_key_status',
+    'private_key_path',
+    'password_hint_shown',
+    'secretary',
+    'tokens_issued',
+    'key',
+    'ip',
+    'wireguard_peers.hub.public_key (2)',
+    'private_key.ip',
+  ])('%s is not', (key) => {
+    expect(isSecretKey(key)).toBe(false);
+  });
+});
+
+describe('values', () => {
+  const state = {
+    wireguard_config: { peers: { hub: { ip: '172.24.24.1', private_key: KEY, public_key: 'pub' } } },
+    config: { ssh_private_key: 'ssh-secret-value', nothing: null, copy: KEY },
+    unrecognized: {
+      old_output: { sensitive: true, value: 'output-secret-value' },
+      empty_key: { private_key: null },
+    },
+  };
+
+  it('masks secret keys, sensitive outputs and copies of a secret; null stays null', () => {
+    const known = knownSecrets(state);
+    expect([...known].sort()).toEqual([KEY, 'output-secret-value', 'ssh-secret-value'].sort());
+    expect(redactValue(state, { known })).toEqual({
+      wireguard_config: { peers: { hub: { ip: '172.24.24.1', private_key: REDACTED, public_key: 'pub' } } },
+      config: { ssh_private_key: REDACTED, nothing: null, copy: REDACTED },
+      unrecognized: { old_output: REDACTED, empty_key: { private_key: null } },
+    });
+  });
+
+  it('knows a path inside a secret, or to a copy of one', () => {
+    expect(isSecretPath(state, ['wireguard_config', 'peers', 'hub', 'private_key'])).toBe(true);
+    expect(isSecretPath(state, ['unrecognized', 'old_output', 'value'])).toBe(true);
+    expect(isSecretPath(state, ['config', 'copy'])).toBe(true);
+    expect(isSecretPath(state, ['wireguard_config', 'peers', 'hub'])).toBe(false);
+    // Inherited properties are not children.
+    expect(isSecretPath(state, ['constructor', 'name'])).toBe(false);
+  });
+
+  it('scrubs known secrets from free text, the longest first', () => {
+    expect(scrubText(`wg set ${KEY} failed; ${KEY.slice(0, 10)}`, new Set([KEY, KEY.slice(0, 12)]))).toBe(
+      `wg set ${REDACTED} failed; ${KEY.slice(0, 10)}`,
+    );
+  });
+});
+
+describe('YAML text, masked by node ranges', () => {
+  it.each([
+    ['plain', `private_key: ${KEY}\n`, 'private_key: <redacted>\n'],
+    ['after a comment', `private_key:   # rotated\n  "${KEY}"\n`, 'private_key:   # rotated\n  <redacted>\n'],
+    ['explicit key', `? private_key\n: ${KEY}\n`, '? private_key\n: <redacted>\n'],
+    ['escaped key', `"private\\u005fkey": ${KEY}\n`, '"private\\u005fkey": <redacted>\n'],
+    [
+      'flow map broken after the colon',
+      `hub: {ip: x, private_key:\n    ${KEY}, public_key: pub}\n`,
+      'hub: {ip: x, private_key:\n    <redacted>, public_key: pub}\n',
+    ],
+    ['anchor and tag', `private_key: &k !!str ${KEY}\n`, 'private_key: &k !!str <redacted>\n'],
+    [
+      'alias to an anchor elsewhere',
+      `seed: &s ${KEY}\npeer:\n  private_key: *s\n`,
+      'seed: &s <redacted>\npeer:\n  private_key: *s\n',
+    ],
+    [
+      'alias of the key under another name',
+      `private_key: &s ${KEY}\ncopy: *s\nsame: "${KEY}"\n`,
+      'private_key: &s <redacted>\ncopy: *s\nsame: <redacted>\n',
+    ],
+    ['alias as the key', `name: &n private_key\n*n : ${KEY}\n`, 'name: &n private_key\n*n : <redacted>\n'],
+    [
+      'literal block scalar',
+      `private_key: |-\n  ${KEY}\n  more\nnext: 1\n`,
+      'private_key: <redacted>\n  <redacted>\n  <redacted>\nnext: 1\n',
+    ],
+    [
+      'a secret map',
+      `private_key:\n  a: ${KEY}\n  b: 2\nnext: 1\n`,
+      'private_key:\n  <redacted>\n  <redacted>\nnext: 1\n',
+    ],
+    [
+      'a sensitive output',
+      `out: {sensitive: true, value: "${KEY}"}\nnext: 1\n`,
+      'out: <redacted>\nnext: 1\n',
+    ],
+    [
+      'a comment quoting the key',
+      `private_key: ${KEY} # was ${KEY}\n`,
+      'private_key: <redacted> # was <redacted>\n',
+    ],
+  ])('%s', (_name, text, masked) => {
+    expect(maskYamlText(text)).toBe(masked);
+  });
+
+  it('masks text it cannot parse whole, line by line', () => {
+    expect(maskYamlText(`a: [\nprivate_key: ${KEY}\n`)).toBe('<redacted>\n<redacted>\n');
+  });
+});
+
+describe('Terraform backend credentials (never stored)', () => {
+  it.each([
+    ['http://user:pass@proxy.example:3128', 'http://proxy.example:3128'],
+    ['https://alice@proxy.example', 'https://proxy.example'],
+    ['https://minio.example:9000/', 'https://minio.example:9000/'],
+    [
+      'https://acct.blob.core.windows.net/c?sv=2022-11-02&sp=r&sig=ABCsecret%3D',
+      'https://acct.blob.core.windows.net/c?sv=2022-11-02&sp=r',
+    ],
+    [
+      'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net',
+      'DefaultEndpointsProtocol=https;AccountName=acct;EndpointSuffix=core.windows.net',
+    ],
+    [
+      'BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=2022&sig=abc',
+      'BlobEndpoint=https://acct.blob.core.windows.net/',
+    ],
+    ['southeastasia', 'southeastasia'],
+  ])('%s', (text, cleaned) => {
+    expect(cleanSettingText(text)).toBe(cleaned);
+  });
+
+  it('drops assume_role.external_id and cleans URLs at any depth', () => {
+    expect(
+      cleanBackendConfig({
+        bucket: 'b',
+        assume_role: { role_arn: 'arn:aws:iam::1:role/r', external_id: 'ext-secret' },
+        endpoints: { s3: 'https://k:s@minio.example', dynamodb: 'https://ddb.example' },
+        http_proxy: 'http://u:p@proxy:3128',
+        key: 'state.tfstate',
+      }),
+    ).toEqual({
+      bucket: 'b',
+      assume_role: { role_arn: 'arn:aws:iam::1:role/r' },
+      endpoints: { s3: 'https://minio.example', dynamodb: 'https://ddb.example' },
+      http_proxy: 'http://proxy:3128',
+      key: 'state.tfstate',
+    });
+  });
+
+  it('parseBackendRecord keeps none of them', () => {
+    const record = {
+      version: 3,
+      backend: {
+        type: 's3',
+        config: {
+          bucket: 'tf-state',
+          key: 'k0rdent/terraform.tfstate',
+          region: 'eu-west-1',
+          http_proxy: 'http://proxyuser:proxypass@proxy.example:3128',
+          https_proxy: 'https://proxyuser:proxypass@proxy.example:3129',
+          endpoints: { s3: 'https://minioadmin:miniosecret@minio.example:9000' },
+          assume_role: { role_arn: 'arn:aws:iam::123456789012:role/tf', external_id: 'EXTERNAL-ID-SECRET' },
+        },
+        hash: 1,
+      },
+    };
+    const azurerm = {
+      version: 3,
+      backend: {
+        type: 'azurerm',
+        config: {
+          storage_account_name: 'acct',
+          container_name: 'tfstate',
+          key: 'k0rdent.tfstate',
+          connection_string:
+            'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=QUNDT1VOVEtFWVNFQ1JFVA==;EndpointSuffix=core.windows.net',
+        },
+        hash: 2,
+      },
+    };
+    const text = JSON.stringify([
+      parseBackendRecord(JSON.stringify(record), 'r'),
+      parseBackendRecord(JSON.stringify(azurerm), 'a'),
+    ]);
+    for (const secret of [
+      'proxypass',
+      'proxyuser',
+      'miniosecret',
+      'minioadmin',
+      'EXTERNAL-ID',
+      'QUNDT1VOVEtFWVNFQ1JFVA',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain('https://proxy.example:3129');
+    expect(text).toContain('AccountName=acct');
+  });
+});
