@@ -67,9 +67,7 @@ export async function migrateFile(file: string, options: MigrateFileOptions): Pr
   const lock = await acquireLock(target, {
     timeoutMs: options.lockTimeoutMs,
     command: 'k0rdent-state migrate',
-  }).catch((error) => {
-    error.file = name;
-    throw error;
+    displayName: name,
   });
   try {
     await removeLeftovers(target);

@@ -146,9 +146,7 @@ export async function rollbackFile(file: string, options: RollbackOptions): Prom
     : await acquireLock(target, {
         timeoutMs: options.lockTimeoutMs,
         command: 'k0rdent-state rollback',
-      }).catch((error) => {
-        error.file = name;
-        throw error;
+        displayName: name,
       });
   try {
     // A rollback killed mid-write left its temp file (with the keys) beside the state file.

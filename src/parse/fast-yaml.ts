@@ -13,6 +13,7 @@
  */
 
 import { MAX_NESTING_DEPTH } from './depth.js';
+import { type ChildOf, nodeAtPath, rangeOf, type SourceRange } from './locate.js';
 
 /** A node of the source with its range, for placing problems (see {@link locateFast}). */
 export interface FastNode {
@@ -670,12 +671,17 @@ function plainStartOk(text: string, p: number): boolean {
 }
 
 /** A source range, 1-based, as {@link locateFast} gives it. */
-export interface FastRange {
-  line: number;
-  col: number;
-  endLine: number;
-  endCol: number;
-}
+export type FastRange = SourceRange;
+
+// A fast node's child at a path segment: a mapping's pair by name, a list's item by index.
+const fastChild: ChildOf<FastNode> = (node, segment) => {
+  if (node.pairs) {
+    const pair = node.pairs.find((candidate) => candidate.name === segment);
+    return pair && { key: pair.key, value: pair.value };
+  }
+  const item = node.items?.[Number(segment)];
+  return item && { key: item, value: item };
+};
 
 /**
  * Where a JSON pointer's value is, as `locate()` in positions.ts finds it in the library's
@@ -688,28 +694,9 @@ export function locateFast(
   lines: LineIndex,
   atKey = false,
 ): FastRange | undefined {
-  let node: FastNode = root;
-  let keyNode: FastNode | undefined;
-  for (const segment of segments) {
-    if (node.pairs) {
-      const pair = node.pairs.find((candidate) => candidate.name === segment);
-      if (!pair) break;
-      keyNode = pair.key;
-      node = pair.value;
-    } else if (node.items) {
-      const item = node.items[Number(segment)];
-      if (!item) break;
-      keyNode = item;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  const target = atKey && keyNode ? keyNode : node;
+  const target = nodeAtPath(root, segments, fastChild, atKey);
   if (target.start < 0) return undefined;
-  const start = lines.linePos(target.start);
-  const end = lines.linePos(Math.max(target.start, target.end));
-  return { line: start.line, col: start.col, endLine: end.line, endCol: end.col };
+  return rangeOf((offset) => lines.linePos(offset), target.start, target.end);
 }
 
 /** Offsets to 1-based lines and columns. */

@@ -137,9 +137,7 @@ export async function updateState<T>(
   const lock = await acquireLock(target, {
     timeoutMs: options.lockTimeoutMs,
     command: options.command ?? 'k0rdent-state',
-  }).catch((error) => {
-    error.file = name;
-    throw error;
+    displayName: name,
   });
   try {
     await removeLeftovers(target);

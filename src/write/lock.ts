@@ -29,6 +29,8 @@ export interface LockOptions {
   command?: string;
   /** Process id recorded (default: this process). */
   pid?: number;
+  /** The state file's name as the user gave it: a failure's error names it (`error.file`). */
+  displayName?: string;
 }
 
 /** A held lock; `release` removes the lock file. */
@@ -107,6 +109,17 @@ export function lockRecord(raw: string): LockInfo | undefined {
  * is waited for up to the timeout, then a {@link LockError} names the holder.
  */
 export async function acquireLock(stateFile: string, options: LockOptions = {}): Promise<Lock> {
+  try {
+    return await takeLock(stateFile, options);
+  } catch (error) {
+    if (options.displayName !== undefined && error instanceof Error) {
+      (error as Error & { file?: string }).file = options.displayName;
+    }
+    throw error;
+  }
+}
+
+async function takeLock(stateFile: string, options: LockOptions): Promise<Lock> {
   const path = lockPathFor(stateFile);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
