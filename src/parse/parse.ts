@@ -5,6 +5,7 @@ import {
   isMap,
   isScalar,
   LineCounter,
+  type Pair,
   visit,
   type YAMLError,
 } from 'yaml';
@@ -237,20 +238,25 @@ function yamlError(
   });
 }
 
-// The key of the pair whose key starts at `offset`, as text.
-function duplicateKeyAt(doc: Document.Parsed, offset: number): string | undefined {
-  let found: string | undefined;
+// The first value `pick` gives for a pair of the document, in document order.
+function firstOfPairs<T>(doc: Document.Parsed, pick: (pair: Pair) => T | undefined): T | undefined {
+  let found: T | undefined;
   visit(doc, {
     Pair(_key, pair) {
-      const key = pair.key as { value?: unknown; range?: [number, number, number] } | null;
-      if (key?.range?.[0] === offset) {
-        found = isScalar(key) ? String(key.value) : String(key);
-        return visit.BREAK;
-      }
-      return undefined;
+      found = pick(pair as Pair);
+      return found === undefined ? undefined : visit.BREAK;
     },
   });
   return found;
+}
+
+// The key of the pair whose key starts at `offset`, as text.
+function duplicateKeyAt(doc: Document.Parsed, offset: number): string | undefined {
+  return firstOfPairs(doc, (pair) => {
+    const key = pair.key as { value?: unknown; range?: [number, number, number] } | null;
+    if (key?.range?.[0] !== offset) return undefined;
+    return isScalar(key) ? String(key.value) : String(key);
+  });
 }
 
 // A key that is a list or a mapping: plain data cannot hold it (the YAML library would turn it
@@ -259,20 +265,12 @@ function collectionKey(
   doc: Document.Parsed,
   lineCounter: LineCounter,
 ): { line: number; col: number } | undefined {
-  let found: { line: number; col: number } | undefined;
-  visit(doc, {
-    Pair(_key, pair) {
-      const key = pair.key;
-      const target = isAlias(key) ? key.resolve(doc) : key;
-      if (isCollection(target)) {
-        const range = (key as { range?: [number, number, number] } | null)?.range;
-        found = range ? lineCounter.linePos(range[0]) : { line: 1, col: 1 };
-        return visit.BREAK;
-      }
-      return undefined;
-    },
+  return firstOfPairs(doc, (pair) => {
+    const key = pair.key;
+    if (!isCollection(isAlias(key) ? key.resolve(doc) : key)) return undefined;
+    const range = (key as { range?: [number, number, number] } | null)?.range;
+    return range ? lineCounter.linePos(range[0]) : { line: 1, col: 1 };
   });
-  return found;
 }
 
 // A recursive alias makes toJS return a cyclic object, which nothing downstream can walk.
