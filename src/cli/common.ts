@@ -120,6 +120,11 @@ export function lockTimeoutMs(args: Invocation): number {
   return seconds * 1000;
 }
 
+/** What every command that writes a state file reads from its options: `--now` and `--lock-timeout`. */
+export function writeOptions(args: Invocation, io: CliIO): { now: Date; lockTimeoutMs: number } {
+  return { now: clock(args, io), lockTimeoutMs: lockTimeoutMs(args) };
+}
+
 /** --max-size in bytes (the default cap when not given). */
 export function maxBytes(args: Invocation): number {
   const value = stringOption(args, 'max-size');

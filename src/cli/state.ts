@@ -9,7 +9,7 @@ import { formatValue } from '../runtime/lookup.js';
 import { fastStateData } from '../runtime/read-data.js';
 import type { StateFileOptions, StateView, UpdateHooks, UpdateResult } from '../runtime/transaction.js';
 import { cleanBackendConfig, redactValue, scrubText } from '../secrets.js';
-import { clock, lockTimeoutMs, maxBytes, stateFile } from './common.js';
+import { maxBytes, stateFile, writeOptions } from './common.js';
 import type { Invocation } from './framework/types.js';
 import type { CliIO } from './io.js';
 
@@ -60,8 +60,7 @@ export async function withStateFile(
   try {
     context = {
       file,
-      now: clock(args, io),
-      lockTimeoutMs: lockTimeoutMs(args),
+      ...writeOptions(args, io),
       maxBytes: maxBytes(args),
       command: args.command,
     };

@@ -1,12 +1,10 @@
 import { UsageError } from '../../errors.js';
 import type { ReportFormat } from '../../report/render.js';
 import {
-  clock,
   defaultStateFile,
   FILE_OPTION,
   flag,
   LOCK_OPTION,
-  lockTimeoutMs,
   MAX_SIZE_OPTION,
   maxBytes,
   NOW_OPTION,
@@ -14,6 +12,7 @@ import {
   useColor,
   useProgress,
   values,
+  writeOptions,
 } from '../common.js';
 import { CI_FORMATS, type CiFormat } from '../formats/index.js';
 import type { CommandSpec, Invocation } from '../framework/types.js';
@@ -120,8 +119,7 @@ export const command: CommandSpec = {
         progress: useProgress(io),
         diff: args.given.has('diff') ? args.options.diff === true : undefined,
         maxReportBytes: reportBytes(stringOption(args, 'max-bytes')),
-        now: clock(args, io),
-        lockTimeoutMs: lockTimeoutMs(args),
+        ...writeOptions(args, io),
         maxBytes: maxBytes(args),
         color: useColor(args, io),
       },

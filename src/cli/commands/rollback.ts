@@ -1,13 +1,12 @@
 import { UsageError } from '../../errors.js';
 import {
-  clock,
   defaultStateFile,
   FILE_OPTION,
   flag,
   LOCK_OPTION,
-  lockTimeoutMs,
   NOW_OPTION,
   values,
+  writeOptions,
 } from '../common.js';
 import type { CommandSpec } from '../framework/types.js';
 import { rollbackCommand } from '../migrate.js';
@@ -49,8 +48,7 @@ export const command: CommandSpec = {
         file,
         dryRun: flag(args, 'dry-run'),
         discardLaterRuns: flag(args, 'discard-later-runs'),
-        now: clock(args, io),
-        lockTimeoutMs: lockTimeoutMs(args),
+        ...writeOptions(args, io),
         quiet: args.global.quiet,
       },
       io,
