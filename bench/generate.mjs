@@ -78,7 +78,8 @@ export function variant(template, next, targetBytes = 4096) {
 
 /**
  * Writes `count` v1 state files (`state-0000.yaml` …) into `dir`. File `invalidIndex` gets one
- * schema error (`controller_count: "three"`); returns its name, line and column.
+ * schema error (`deployment_id: ""`: an error under carry-don't-block too, where a malformed
+ * count is a warning and is carried); returns its name, line and column.
  */
 export async function writeValidateSet(root, dir, { count = 1000, invalidIndex = 500, seed = 6 } = {}) {
   const templates = await loadTemplates(root);
@@ -92,11 +93,13 @@ export async function writeValidateSet(root, dir, { count = 1000, invalidIndex =
     let text = variant(templates[i % templates.length].text, next);
     const name = `state-${String(i).padStart(4, '0')}.yaml`;
     if (i === invalidIndex) {
-      text = text.replace(/^( {2}controller_count: )\S+$/m, '$1"three"');
-      const offset = text.indexOf('controller_count: "three"');
+      const broken = text.replace(/^deployment_id: \S+$/m, 'deployment_id: ""');
+      if (broken === text) throw new Error(`${name}: no deployment_id line to break`);
+      text = broken;
+      const offset = text.indexOf('\ndeployment_id: ""') + 1;
       const before = text.slice(0, offset);
       const line = before.split('\n').length;
-      const col = offset - before.lastIndexOf('\n') + 'controller_count: '.length;
+      const col = offset - before.lastIndexOf('\n') + 'deployment_id: '.length;
       invalid = { name, line, col };
     }
     bytes += Buffer.byteLength(text);
