@@ -469,7 +469,7 @@ async function benchBig() {
     `${peak.toFixed(0)} MB`,
     '< 300 MB',
     peak < 300,
-    'the diff is left out past 10,000 changed lines (warning diff-too-large)',
+    'past 10,000 changed lines a per-section summary stands in for the diff (warning diff-too-large)',
   );
   const applyTimes = [];
   for (let i = 0; i < Math.max(3, runs >> 1); i++) {

@@ -627,4 +627,46 @@ describe('a diff too large to be useful is left out, with a warning', () => {
         'the diff is left out: the files differ in more than 10000 lines; the list of changes above is complete',
     });
   });
+
+  it('a per-section summary stands in its place: in JSON, text and Markdown', async () => {
+    const base = await readFile(join(REPO, 'fixtures/v1/e5-deployer.yaml'), 'utf8');
+    const extra = Array.from({ length: 6000 }, (_, i) => `operator_note_${i}: "note ${i}"`).join('\n');
+    const dep = await makeDeployment('e5-deployer.yaml', { content: `${base}${extra}\n` });
+    const json = await cli(['migrate', '--dry-run', dep.stateFile, '--format', 'json'], dep.dir);
+    const report = JSON.parse(json.out) as { diff_summary: Array<Record<string, unknown>> };
+    // What differs first; every section of either version is listed.
+    expect(report.diff_summary[0]).toEqual({
+      section: 'last_updated',
+      lines_before: 1,
+      lines_after: 1,
+      state: 'changed',
+    });
+    expect(report.diff_summary).toContainEqual({
+      section: 'unrecognized',
+      lines_before: null,
+      lines_after: 6001,
+      state: 'added',
+    });
+    expect(report.diff_summary).toContainEqual({
+      section: 'operator_note_5999',
+      lines_before: 1,
+      lines_after: null,
+      state: 'removed',
+    });
+    const sections = report.diff_summary.length;
+    const text = await cli(['migrate', '--dry-run', dep.stateFile], dep.dir);
+    expect(text.out).toContain('Diff left out, too large to review line by line; by top-level section:');
+    expect(text.out).toMatch(/\n {2}unrecognized +none → 6001 lines +added\n/);
+    expect(text.out).toContain(`  ... ${sections - 50} more sections (all in --format json)`);
+    const markdown = await cli(
+      ['migrate', '--dry-run', dep.stateFile, '--format', 'markdown', '--max-bytes', '0'],
+      dep.dir,
+    );
+    expect(markdown.out).toContain(
+      `<details><summary>Diff left out: too large to review line by line (${sections.toLocaleString('en-US')} top-level sections, the first 50 listed; all in \`--format json\`)</summary>`,
+    );
+    expect(markdown.out).toContain('| `unrecognized` | none | 6,001 | added |');
+    expect(markdown.out).not.toContain('```diff');
+    expect(await readFile(dep.stateFile)).toEqual(dep.original);
+  });
 });

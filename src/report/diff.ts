@@ -21,15 +21,79 @@ export function secretSafeDiff(
   oldText: string,
   newText: string,
 ): string | undefined {
-  const normalize = (text: string) => maskYamlText(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n'));
-  const before = normalize(oldText);
-  const after = normalize(newText);
+  const before = normalizeForDiff(oldText);
+  const after = normalizeForDiff(newText);
   // Known too large in one linear pass: the diff library would spend seconds to find out.
   if (editsAtLeast(before, after) > MAX_DIFF_EDITS) return undefined;
   return createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, {
     context: 3,
     maxEditLength: MAX_DIFF_EDITS,
   });
+}
+
+// Both sides of a diff: no byte-order mark, LF line breaks, every secret masked.
+function normalizeForDiff(text: string): string {
+  return maskYamlText(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n'));
+}
+
+/** How many sections of a {@link diffSections} summary the text and Markdown reports list. */
+export const SHOWN_SECTIONS = 50;
+
+/** One top-level section of a state file in a {@link diffSections} summary. */
+export interface DiffSection {
+  /** The top-level key. */
+  section: string;
+  /** Its lines before and after (null: the section is not in that version). */
+  lines_before: number | null;
+  lines_after: number | null;
+  state: 'added' | 'removed' | 'changed' | 'unchanged';
+}
+
+/**
+ * What stands in for a diff too large to show ({@link secretSafeDiff} gives none): each top-level
+ * section of either version with its line counts and whether it changed: changed, added, removed,
+ * then unchanged, each in file order. Linear in the size of the texts (and a sort of the
+ * sections); names and counts only, no values.
+ */
+export function diffSections(oldText: string, newText: string): DiffSection[] {
+  const a = sections(normalizeForDiff(oldText));
+  const b = sections(normalizeForDiff(newText));
+  const names = [...a.keys(), ...[...b.keys()].filter((name) => !a.has(name))];
+  const rows: DiffSection[] = names.map((section) => {
+    const before = a.get(section);
+    const after = b.get(section);
+    const state =
+      before === undefined
+        ? 'added'
+        : after === undefined
+          ? 'removed'
+          : before.join('\n') === after.join('\n')
+            ? 'unchanged'
+            : 'changed';
+    return { section, lines_before: before?.length ?? null, lines_after: after?.length ?? null, state };
+  });
+  // What differs first (a stable sort keeps file order within each state).
+  const rank = { changed: 0, added: 1, removed: 2, unchanged: 3 };
+  return rows.sort((x, y) => rank[x.state] - rank[y.state]);
+}
+
+// Top-level sections (a key at column 0 and the lines up to the next one) with their lines; lines
+// before the first key (a header comment) belong to no section.
+function sections(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string[] | undefined;
+  const lines = text.split('\n');
+  // The line break that ends the file starts no line.
+  if (lines.at(-1) === '') lines.pop();
+  for (const line of lines) {
+    const key = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\-?][^:]*):(?:\s|$)/.exec(line)?.[1];
+    if (key !== undefined) {
+      current = [];
+      out.set(key, current);
+    }
+    current?.push(line);
+  }
+  return out;
 }
 
 // A lower bound of the lines a diff of the two texts adds and removes: every line that one text

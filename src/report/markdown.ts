@@ -1,4 +1,5 @@
 import type { Change } from '../migrate/types.js';
+import { SHOWN_SECTIONS } from './diff.js';
 import { brief, type MigrationReport } from './report.js';
 
 /**
@@ -213,6 +214,18 @@ function units(
       });
     });
   }
+  if (!options.noDiff && report.diff_summary) {
+    const count = (lines: number | null) => (lines === null ? 'none' : n(lines));
+    const all = report.diff_summary;
+    all.slice(0, SHOWN_SECTIONS).forEach((row, index) => {
+      out.push({
+        text: `${index === 0 ? `\n\n<details><summary>Diff left out: too large to review line by line (${plural(all.length, 'top-level section')}${all.length > SHOWN_SECTIONS ? `, the first ${SHOWN_SECTIONS} listed; all in \`--format json\`` : ''})</summary>\n\n| section | lines before | lines after | |\n| --- | --- | --- | --- |` : ''}\n| ${codeSpan(row.section, true)} | ${count(row.lines_before)} | ${count(row.lines_after)} | ${row.state} |`,
+        kind: 'diff-summary',
+        count: 1,
+        ...(index === 0 ? { close: '\n\n</details>' } : {}),
+      });
+    });
+  }
   return out;
 }
 
@@ -238,6 +251,12 @@ function cutNote(cut: Unit[], all: Unit[], limit: number, hint: string | undefin
         whole
           ? `the diff (${plural(count, 'line')})`
           : `the last ${n(count)} of ${plural(total.length, 'line')} of the diff`,
+      );
+    } else if (kind === 'diff-summary') {
+      parts.push(
+        whole
+          ? `the diff summary (${plural(count, 'section')})`
+          : `the last ${n(count)} of ${plural(total.length, 'section')} of the diff summary`,
       );
     } else if (kind === 'Warnings') {
       parts.push(

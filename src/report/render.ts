@@ -1,4 +1,5 @@
 import type { Change } from '../migrate/types.js';
+import { SHOWN_SECTIONS } from './diff.js';
 import { type MarkdownOptions, renderMarkdownReport } from './markdown.js';
 import { brief, type MigrationReport } from './report.js';
 
@@ -100,6 +101,23 @@ function renderText(report: MigrationReport, options: RenderOptions): string {
               : '';
       out.push(code ? paint(code, diffLine) : diffLine);
     }
+  }
+  if (!options.noDiff && report.diff_summary) {
+    const all = report.diff_summary;
+    out.push('', paint('1', 'Diff left out, too large to review line by line; by top-level section:'));
+    const rows = all
+      .slice(0, SHOWN_SECTIONS)
+      .map((row) => [
+        row.section,
+        `${row.lines_before ?? 'none'} → ${row.lines_after ?? 'none'} lines`,
+        row.state,
+      ]);
+    const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+    for (const [section = '', lines = '', state = ''] of rows) {
+      out.push(`  ${section.padEnd(widths[0] ?? 0)}  ${lines.padEnd(widths[1] ?? 0)}  ${state}`);
+    }
+    if (all.length > rows.length)
+      out.push(`  ... ${all.length - rows.length} more sections (all in --format json)`);
   }
   return `${out.join('\n')}\n`;
 }

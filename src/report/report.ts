@@ -1,6 +1,6 @@
 import type { MigrationResult } from '../migrate/engine.js';
 import type { Change, StepWarning } from '../migrate/types.js';
-import { MAX_DIFF_EDITS, secretSafeDiff } from './diff.js';
+import { type DiffSection, diffSections, MAX_DIFF_EDITS, secretSafeDiff } from './diff.js';
 
 /** Everything an operator reviews about one migration, secrets already masked. */
 export interface MigrationReport {
@@ -20,8 +20,13 @@ export interface MigrationReport {
   steps: Array<{ chain: string; id: string; description: string; changes: number }>;
   changes: Change[];
   warnings: StepWarning[];
-  /** Unified diff of the old and new text, private keys masked. */
+  /** Unified diff of the old and new text, secrets masked; '' when none is shown. */
   diff: string;
+  /**
+   * Only when the diff is left out as too large (warning `diff-too-large`): each top-level
+   * section with its line counts before and after and whether it changed.
+   */
+  diff_summary?: DiffSection[];
 }
 
 /** Short one-line form of a value for reports: JSON, cut at 70 characters. */
@@ -73,5 +78,6 @@ export function buildReport(
     changes: result.changes,
     warnings,
     diff: diff ?? '',
+    ...(diff === undefined ? { diff_summary: diffSections(originalText, result.text) } : {}),
   };
 }
