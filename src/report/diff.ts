@@ -13,7 +13,7 @@ export const MAX_DIFF_EDITS = 10_000;
  * A unified diff of two versions of a state file, with every secret masked on both sides before
  * diffing (by node ranges, see secrets-yaml.ts), so a key that did not change cannot show up
  * through context lines either. Undefined when the texts differ in more than
- * {@link MAX_DIFF_EDITS} lines.
+ * {@link MAX_DIFF_EDITS} lines (decided on the texts as they are, before masking).
  */
 export function secretSafeDiff(
   oldName: string,
@@ -21,19 +21,22 @@ export function secretSafeDiff(
   oldText: string,
   newText: string,
 ): string | undefined {
-  const before = normalizeForDiff(oldText);
-  const after = normalizeForDiff(newText);
-  // Known too large in one linear pass: the diff library would spend seconds to find out.
-  if (editsAtLeast(before, after) > MAX_DIFF_EDITS) return undefined;
+  const plainBefore = plainText(oldText);
+  const plainAfter = plainText(newText);
+  // Known too large in one linear pass, before the masking (which parses both texts: seconds for
+  // a file of megabytes) and before the diff library would spend seconds to find out.
+  if (editsAtLeast(plainBefore, plainAfter) > MAX_DIFF_EDITS) return undefined;
+  const before = maskYamlText(plainBefore);
+  const after = maskYamlText(plainAfter);
   return createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, {
     context: 3,
     maxEditLength: MAX_DIFF_EDITS,
   });
 }
 
-// Both sides of a diff: no byte-order mark, LF line breaks, every secret masked.
-function normalizeForDiff(text: string): string {
-  return maskYamlText(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n'));
+// A text compared line by line: no byte-order mark, LF line breaks.
+function plainText(text: string): string {
+  return text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n');
 }
 
 /** How many sections of a {@link diffSections} summary the text and Markdown reports list. */
@@ -56,8 +59,10 @@ export interface DiffSection {
  * sections); names and counts only, no values.
  */
 export function diffSections(oldText: string, newText: string): DiffSection[] {
-  const a = sections(normalizeForDiff(oldText));
-  const b = sections(normalizeForDiff(newText));
+  // Not masked: only keys and line counts are shown (a section whose only change is a secret is
+  // "changed", as compare-runs tells a changed secret).
+  const a = sections(plainText(oldText));
+  const b = sections(plainText(newText));
   const names = [...a.keys(), ...[...b.keys()].filter((name) => !a.has(name))];
   const rows: DiffSection[] = names.map((section) => {
     const before = a.get(section);
