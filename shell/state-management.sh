@@ -181,8 +181,6 @@ _k0rdent_state_call_tf() {
 
 # ---- The functions of etc/state-management.sh ------------------------------------------------
 
-archive_existing_state() { _k0rdent_state_call archive_existing_state "$@"; }
-
 # init_deployment_state ID: a new v2 state file and events file. The template's values come
 # from the deployer's configuration variables, as the old function read them.
 init_deployment_state() {
@@ -194,22 +192,25 @@ init_deployment_state() {
     "terraform_dir=${TERRAFORM_DIR:-./terraform}" "$@"
 }
 
-phase_status() { _k0rdent_state_call phase_status "$@"; }
-phase_is_completed() { _k0rdent_state_call phase_is_completed "$@"; }
-phase_is_skipped() { _k0rdent_state_call phase_is_skipped "$@"; }
-phase_mark_skipped() { _k0rdent_state_call phase_mark_skipped "$@"; }
-phase_mark_in_progress() { _k0rdent_state_call phase_mark_in_progress "$@"; }
-phase_mark_completed() { _k0rdent_state_call phase_mark_completed "$@"; }
-phase_mark_pending() { _k0rdent_state_call phase_mark_pending "$@"; }
-phase_reset_from() { _k0rdent_state_call phase_reset_from "$@"; }
-phase_needs_run() { _k0rdent_state_call phase_needs_run "$@"; }
-check_phase_completion() { _k0rdent_state_call check_phase_completion "$@"; }
-record_artifact() { _k0rdent_state_call record_artifact "$@"; }
-artifact_exists() { _k0rdent_state_call artifact_exists "$@"; }
-update_state() { _k0rdent_state_call update_state "$@"; }
-get_state() { _k0rdent_state_call get_state "$@"; }
-update_vm_state() { _k0rdent_state_call update_vm_state "$@"; }
-get_vm_info() { _k0rdent_state_call get_vm_info "$@"; }
+# Defines functions that pass their arguments as they are, one request each: the same one line
+# for each would be written out again and again.
+_k0rdent_state_passthrough() {
+  local name
+  for name in "$@"; do
+    eval "${name}() { _k0rdent_state_call ${name} \"\$@\"; }"
+  done
+}
+
+# The deployer's functions. `get_wireguard_private_key HOST` is the one deliberate secret read: the
+# key goes to standard output, for cloud-init and wg configs. `populate_wg_ips_array` fills the
+# caller's `declare -A WG_IPS`.
+_k0rdent_state_passthrough \
+  archive_existing_state phase_status phase_is_completed phase_is_skipped phase_mark_skipped \
+  phase_mark_in_progress phase_mark_completed phase_mark_pending phase_reset_from phase_needs_run \
+  check_phase_completion record_artifact artifact_exists update_state get_state update_vm_state \
+  get_vm_info add_event state_file_exists show_state_summary complete_deployment \
+  cleanup_deployment_state get_wireguard_ip update_wireguard_peer populate_wg_ips_array \
+  get_wireguard_private_key get_wireguard_public_key show_deployment_history
 
 # refresh_all_vm_data: VM facts from Terraform when its folder is initialised, else from Azure
 # (`az vm list`, as the old function did).
@@ -225,19 +226,7 @@ refresh_all_vm_data() {
   _k0rdent_state_call_tf refresh_all_vm_data "$vm_data"
 }
 
-add_event() { _k0rdent_state_call add_event "$@"; }
-state_file_exists() { _k0rdent_state_call state_file_exists "$@"; }
-show_state_summary() { _k0rdent_state_call show_state_summary "$@"; }
-complete_deployment() { _k0rdent_state_call complete_deployment "$@"; }
-cleanup_deployment_state() { _k0rdent_state_call cleanup_deployment_state "$@"; }
 assign_wireguard_ips() { _k0rdent_state_call assign_wireguard_ips "wireguard_network=${WG_NETWORK:-}" "$@"; }
-get_wireguard_ip() { _k0rdent_state_call get_wireguard_ip "$@"; }
-update_wireguard_peer() { _k0rdent_state_call update_wireguard_peer "$@"; }
-# Usage: declare -A WG_IPS; populate_wg_ips_array
-populate_wg_ips_array() { _k0rdent_state_call populate_wg_ips_array "$@"; }
-# The one deliberate secret read: the key goes to standard output, for cloud-init and wg configs.
-get_wireguard_private_key() { _k0rdent_state_call get_wireguard_private_key "$@"; }
-get_wireguard_public_key() { _k0rdent_state_call get_wireguard_public_key "$@"; }
 update_azure_state() { _k0rdent_state_call update_azure_state "${AZURE_STATE_FILE:-}" "$@"; }
 get_azure_state() { _k0rdent_state_call get_azure_state "${AZURE_STATE_FILE:-}" "$@"; }
 add_azure_event() { _k0rdent_state_call add_azure_event "${AZURE_STATE_FILE:-}" "${AZURE_EVENTS_FILE:-}" "$@"; }
@@ -250,25 +239,14 @@ record_deployment_history() {
   _k0rdent_state_call record_deployment_history "config_yaml=${CONFIG_YAML:-unknown}" \
     "deployer=${DEPLOYER_IDENTITY:-unknown}" "$@"
 }
-show_deployment_history() { _k0rdent_state_call show_deployment_history "$@"; }
 
 # ---- The change proposal's functions ----------------------------------------------------------
 
-update_runtime_state() { _k0rdent_state_call update_runtime_state "$@"; }
-update_infra_cache() { _k0rdent_state_call update_infra_cache "$@"; }
-start_deployment_run() { _k0rdent_state_call start_deployment_run "$@"; }
-complete_deployment_run() { _k0rdent_state_call complete_deployment_run "$@"; }
-get_current_run_id() { _k0rdent_state_call get_current_run_id "$@"; }
-get_run_info() { _k0rdent_state_call get_run_info "$@"; }
-phase_is_applicable() { _k0rdent_state_call phase_is_applicable "$@"; }
-get_cached_infra() { _k0rdent_state_call get_cached_infra "$@"; }
-cache_invalidate() { _k0rdent_state_call cache_invalidate "$@"; }
-get_vm_runtime_status() { _k0rdent_state_call get_vm_runtime_status "$@"; }
-mark_vm_ssh_verified() { _k0rdent_state_call mark_vm_ssh_verified "$@"; }
-mark_vm_cloud_init_complete() { _k0rdent_state_call mark_vm_cloud_init_complete "$@"; }
-show_run_details() { _k0rdent_state_call show_run_details "$@"; }
-compare_runs() { _k0rdent_state_call compare_runs "$@"; }
-cleanup_old_runs() { _k0rdent_state_call cleanup_old_runs "$@"; }
+_k0rdent_state_passthrough \
+  update_runtime_state update_infra_cache start_deployment_run complete_deployment_run \
+  get_current_run_id get_run_info phase_is_applicable get_cached_infra cache_invalidate \
+  get_vm_runtime_status mark_vm_ssh_verified mark_vm_cloud_init_complete show_run_details \
+  compare_runs cleanup_old_runs
 
 # Terraform: the library runs `terraform output -json` itself (exit status and errors checked,
 # the local state file as the fallback), in TERRAFORM_DIR; K0RDENT_STATE_NO_TERRAFORM=1: never.

@@ -3,7 +3,9 @@
 // return code and what it leaves in the files, under `set -euo pipefail`. Every case runs on both
 // paths to the library (the co-process, and one process per call) and both must agree exactly.
 // Needs the build (bin/k0rdent-state.js runs dist/).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -858,10 +860,26 @@ afterAll(() => {
 });
 
 describe('the adapter offers every function of the deployer and of the proposal', () => {
-  it('defines each as a shell function', () => {
-    const text = readFileSync(ADAPTER, 'utf8');
-    for (const name of [...DEPLOYER_FUNCTIONS, ...PROPOSAL_FUNCTIONS]) {
-      expect(text, name).toMatch(new RegExp(`^${name}\\(\\) \\{`, 'm'));
+  it('defines each as a shell function, in a shell that sourced the adapter', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k0rdent-fns-'));
+    try {
+      const names = [...DEPLOYER_FUNCTIONS, ...PROPOSAL_FUNCTIONS];
+      const result = spawnSync(
+        'bash',
+        [
+          '-c',
+          'set -euo pipefail; source "$1"; shift; for f in "$@"; do declare -F "$f" >/dev/null || echo "missing: $f"; done',
+          'bash',
+          ADAPTER,
+          ...names,
+        ],
+        { cwd: dir, encoding: 'utf8', env: { ...process.env, K0RDENT_STATE_SERVER: '0' } },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
