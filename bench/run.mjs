@@ -590,43 +590,31 @@ async function benchScaling() {
       };
     });
   }
+  // `infra sync --outputs FILE` of `count(scale)` outputs (`width`: characters of each value).
+  const syncInput = (id, count, width) => (scale) => {
+    const input = scalingInput(id, scale, readFileSync(join(root, 'fixtures', 'v2', 'fresh.yaml'), 'utf8'));
+    const outputs = join(input.dir, 'outputs.json');
+    const json = manyOutputs(count * scale, width);
+    writeFileSync(outputs, json);
+    return {
+      ...input,
+      bytes: Buffer.byteLength(json),
+      args: ['infra', 'sync', '--outputs', outputs, '-f', input.file],
+    };
+  };
   if (only.has('sync-outputs')) {
-    await scalingRow('sync-outputs', '`infra sync` of 250,000 → 500,000 outputs (written)', async (scale) => {
-      const input = scalingInput(
-        'sync-outputs',
-        scale,
-        readFileSync(join(root, 'fixtures', 'v2', 'fresh.yaml'), 'utf8'),
-      );
-      const outputs = join(input.dir, 'outputs.json');
-      const json = manyOutputs(250_000 * scale);
-      writeFileSync(outputs, json);
-      return {
-        ...input,
-        bytes: Buffer.byteLength(json),
-        args: ['infra', 'sync', '--outputs', outputs, '-f', input.file],
-      };
-    });
+    await scalingRow(
+      'sync-outputs',
+      '`infra sync` of 250,000 → 500,000 outputs (written)',
+      syncInput('sync-outputs', 250_000),
+    );
   }
   if (only.has('sync-outputs-cap')) {
     // 1M outputs cannot fit under the 16 MiB cap: refused (exit 1) before the Document is built.
     await scalingRow(
       'sync-outputs-cap',
       '`infra sync` of 500,000 → 1,000,000 outputs (refused: over the cap)',
-      async (scale) => {
-        const input = scalingInput(
-          'sync-outputs-cap',
-          scale,
-          readFileSync(join(root, 'fixtures', 'v2', 'fresh.yaml'), 'utf8'),
-        );
-        const outputs = join(input.dir, 'outputs.json');
-        const json = manyOutputs(500_000 * scale, 40);
-        writeFileSync(outputs, json);
-        return {
-          ...input,
-          bytes: Buffer.byteLength(json),
-          args: ['infra', 'sync', '--outputs', outputs, '-f', input.file],
-        };
-      },
+      syncInput('sync-outputs-cap', 500_000, 40),
       1,
     );
   }
