@@ -140,8 +140,11 @@ function alternate(rounds, a, b) {
   return { a: stats(times.a), b: stats(times.b) };
 }
 
-/** Peak RSS (MB) of a node child, taken inside it at exit (process.resourceUsage().maxRSS). */
-function peakRss(args) {
+/**
+ * Runs node with `args` once, its peak RSS taken inside it at exit
+ * (process.resourceUsage().maxRSS); returns ms, RSS (MB, NaN when it wrote none), exit code.
+ */
+function peakRss(args, env = {}) {
   const hook = join(work, 'max-rss.cjs');
   const out = join(work, 'max-rss.txt');
   writeFileSync(
@@ -149,8 +152,9 @@ function peakRss(args) {
     "process.on('exit', () => require('node:fs').writeFileSync(process.env.BENCH_MAX_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
   );
   rmSync(out, { force: true });
-  const result = timed(node, ['--require', hook, ...args], { env: { BENCH_MAX_RSS_FILE: out } });
-  return { mb: Number(readFileSync(out, 'utf8')) / 1024, status: result.status };
+  const result = timed(node, ['--require', hook, ...args], { env: { BENCH_MAX_RSS_FILE: out, ...env } });
+  const mb = existsSync(out) ? Number(readFileSync(out, 'utf8')) / 1024 : Number.NaN;
+  return { ms: result.ms, mb, status: result.status, stderr: result.stderr };
 }
 
 const results = [];
@@ -498,20 +502,6 @@ async function benchBig() {
 // sizes alternated, `--scale-runs` rounds) and passes when the larger takes at most 2.3 times as
 // long. Peak memory of the larger input is shown beside it.
 
-/** Runs `args` (after `node --require max-rss-hook bin`) once; returns ms, RSS (MB), exit code. */
-function timedWithRss(args, env = {}) {
-  const hook = join(work, 'max-rss.cjs');
-  const out = join(work, 'max-rss.txt');
-  writeFileSync(
-    hook,
-    "process.on('exit', () => require('node:fs').writeFileSync(process.env.BENCH_MAX_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
-  );
-  rmSync(out, { force: true });
-  const result = timed(node, ['--require', hook, bin, ...args], { env: { BENCH_MAX_RSS_FILE: out, ...env } });
-  const mb = existsSync(out) ? Number(readFileSync(out, 'utf8')) / 1024 : Number.NaN;
-  return { ms: result.ms, mb, status: result.status, stderr: result.stderr };
-}
-
 /**
  * One scaling row: `make(scale)` writes the input for scale 1 and 2 and returns
  * `{ args, bytes, fresh }` (`bytes`: the size of the input that scales, the state file or the
@@ -526,7 +516,7 @@ async function scalingRow(id, figure, make, expectStatus = 0) {
   for (let round = 0; round < scaleRuns; round++) {
     for (const [index, input] of inputs.entries()) {
       input.fresh?.();
-      const result = timedWithRss(input.args);
+      const result = peakRss([bin, ...input.args]);
       if (result.status !== expectStatus) {
         fail(
           `${id} (size ${index + 1}) exited ${result.status}, expected ${expectStatus}: ${result.stderr.slice(0, 1000)}`,
