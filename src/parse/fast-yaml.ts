@@ -10,6 +10,11 @@
  *
  * It loads no module, so `validate` can check thousands of files without the cost of the YAML
  * library and fall back to it (for positions and messages) only where a file has a problem.
+ *
+ * Over 400 lines on purpose: one reader, one grammar. Its parts (the scanner of scalars, the
+ * block and flow readers, the node ranges the in-place write uses) share the reader's position and
+ * its give-up rule; split, each file would carry half of that state and the rule would be stated
+ * twice. It stays because the cold rows of `npm run bench` fail without it (bench/RESULTS.md).
  */
 
 import { MAX_NESTING_DEPTH } from './depth.js';

@@ -33,6 +33,11 @@ import {
  *
  * The nodes built here also write themselves and turn into plain data quickly, as long as they
  * keep the form they were read with (see {@link EventMap}, {@link EventList}, {@link EventTable}).
+ *
+ * Over 400 lines on purpose: finding the blocks, building their nodes and shifting the library's
+ * ranges back are one contract with the `yaml` library's node shapes, kept in one file so that a
+ * change of that library is checked in one place (test/fast-paths.test.ts compares the Documents).
+ * It stays because the big-file rows of `npm run bench` fail without it (bench/RESULTS.md).
  */
 
 type Options = ParseOptions & DocumentOptions & SchemaOptions;
