@@ -82,6 +82,9 @@ async function bundle() {
     format: 'cjs',
     target: 'node20',
     plugins: [generatedRequire],
+    // jsonc-parser's `main` is a UMD wrapper whose require() calls esbuild cannot follow; its
+    // `module` entry is the same code as ES modules, which esbuild bundles (and tree-shakes).
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',

@@ -135,18 +135,6 @@ export {
   type StartRunOptions,
   startRun,
 } from './runtime/runs.js';
-/** Terraform: read outputs, a state file or a working folder's backend, and sync them into the cache. */
-export {
-  applyTerraformSync,
-  parseOutputsJson,
-  parseTfstate,
-  type ReadTerraformOptions,
-  readTerraform,
-  type SyncOptions,
-  type SyncSummary,
-  TerraformError,
-  type TerraformSnapshot,
-} from './runtime/terraform.js';
 /** Reads a state file for queries, or changes it under the lock with validation and an atomic write. */
 export {
   RefusedError,
@@ -168,6 +156,12 @@ export {
   setRuntime,
   ValueError,
 } from './runtime/values.js';
+/** Terraform: read outputs, a state file or a working folder's backend, and sync them into the cache. */
+export { TerraformError, type TerraformSnapshot } from './terraform/common.js';
+export { parseOutputsJson } from './terraform/outputs.js';
+export { type ReadTerraformOptions, readTerraform } from './terraform/read.js';
+export { applyTerraformSync, type SyncOptions, type SyncSummary } from './terraform/sync.js';
+export { parseTfstate } from './terraform/tfstate.js';
 export { WriteError } from './write/atomic.js';
 /** Lock and write errors: another writer holds the file (exit 5), writing failed (exit 6). */
 export { LockError } from './write/lock.js';

@@ -12,9 +12,10 @@ import { migrateParsed } from '../src/migrate/engine.js';
 import { decodeStateBytes } from '../src/parse/decode.js';
 import { faithfulNumber } from '../src/parse/numbers.js';
 import { parseState } from '../src/parse/parse.js';
-import { applyTerraformSync, parseOutputsJson } from '../src/runtime/terraform.js';
 import { updateState } from '../src/runtime/transaction.js';
 import { setInfra, setRuntime, typeValue } from '../src/runtime/values.js';
+import { parseOutputsJson } from '../src/terraform/outputs.js';
+import { applyTerraformSync } from '../src/terraform/sync.js';
 import { cli, fixturePath, makeWorkdir, removeWorkdir, type Workdir } from './support-runtime.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');

@@ -2,7 +2,6 @@
 // YAML text and free text are masked, and the Terraform backend credentials that are never kept.
 // test/secrets.test.ts runs the rule through every output path.
 import { describe, expect, it } from 'vitest';
-import { parseBackendRecord } from '../src/runtime/terraform.js';
 import {
   cleanBackendConfig,
   cleanSettingText,
@@ -14,6 +13,7 @@ import {
   scrubText,
 } from '../src/secrets.js';
 import { maskYamlText } from '../src/secrets-yaml.js';
+import { parseBackendRecord } from '../src/terraform/backend.js';
 
 const KEY = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF=';
 

@@ -8,19 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Document, parseDocument } from 'yaml';
 import { formatStateError, StateError } from '../src/errors.js';
 import { serialize } from '../src/migrate/engine.js';
-import {
-  applyTerraformSync,
-  isSensitiveOutput,
-  parseBackendRecord,
-  parseOutputsJson,
-  parseTfstate,
-  type ReadTerraformOptions,
-  readTerraform,
-  STDIN_NAME,
-  type SyncSummary,
-  TerraformError,
-  type TerraformSnapshot,
-} from '../src/runtime/terraform.js';
+import { parseBackendRecord } from '../src/terraform/backend.js';
+import { STDIN_NAME, TerraformError, type TerraformSnapshot } from '../src/terraform/common.js';
+import { parseOutputsJson } from '../src/terraform/outputs.js';
+import { type ReadTerraformOptions, readTerraform } from '../src/terraform/read.js';
+import { applyTerraformSync, isSensitiveOutput, type SyncSummary } from '../src/terraform/sync.js';
+import { parseTfstate } from '../src/terraform/tfstate.js';
 import { validateData } from '../src/validate/validate.js';
 import { makeTempDir, removeTempDir, repoRoot } from './helpers.js';
 

@@ -10,14 +10,6 @@ import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { OUTPUTS_PATH, VM_DETAILS, VM_FIELD_MAP } from '../keymap.js';
 import { formatUtc } from '../migrate/times.js';
-import {
-  applyTerraformSync,
-  backendMigrationEvent,
-  describeSync,
-  isSensitiveOutput,
-  readTerraform,
-  type TerraformSnapshot,
-} from '../runtime/terraform.js';
 import { isInitialised, terraformOutputJson } from '../runtime/terraform-run.js';
 import {
   formatValue,
@@ -29,6 +21,14 @@ import {
   redactSecrets,
   setInfraValue,
 } from '../runtime/values.js';
+import type { TerraformSnapshot } from '../terraform/common.js';
+import { readTerraform } from '../terraform/read.js';
+import {
+  applyTerraformSync,
+  backendMigrationEvent,
+  describeSync,
+  isSensitiveOutput,
+} from '../terraform/sync.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
 import { appendEvents, namedArgs, readView, stateExists, updateView } from './helpers.js';
 
@@ -319,7 +319,7 @@ export const getTerraformOutput: AdapterFunction = async (ctx, args) => {
   if (bin !== '' && isInitialised(resolve(ctx.cwd, dir))) {
     const run = await terraformOutputJson(bin, resolve(ctx.cwd, dir));
     if (run.ok) {
-      const { parseOutputsJson } = await import('../runtime/terraform.js');
+      const { parseOutputsJson } = await import('../terraform/outputs.js');
       const outputs = parseOutputsJson(run.text, `terraform output -json (${dir})`);
       const [name = '', ...deeper] = key.split('.');
       const output = Object.hasOwn(outputs, name) ? outputs[name] : undefined;

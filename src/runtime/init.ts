@@ -11,9 +11,9 @@ import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { YAML_OUTPUT_OPTIONS } from '../migrate/engine.js';
 import { formatUtc } from '../migrate/times.js';
 import { applicablePhases } from '../phases.js';
+import { describeTerraformDir } from '../terraform/backend.js';
 import { LATEST_VERSION, TOOL_VERSION } from '../version.js';
 import { newRun, newRunId } from './runs.js';
-import { describeTerraformDir } from './terraform.js';
 
 /** What init_deployment_state knows: the id, and the deployer's configuration variables. */
 export interface InitOptions {

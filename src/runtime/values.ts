@@ -3,13 +3,13 @@ import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { schemaV2 } from '../generated/schema-v2.js';
 import { formatUtc } from '../migrate/times.js';
+import { describeJsonError } from '../parse/json-error.js';
 import { bendsAsNumber, faithfulNumber, keepJsonNumbers } from '../parse/numbers.js';
 import { describeInput } from '../secrets.js';
 import { didYouMean } from '../suggest.js';
 import { routeKey } from './lookup.js';
 import { RefusedError } from './refused.js';
 import { blockStyle } from './runs.js';
-import { describeJsonError } from './terraform.js';
 import type { StateView } from './transaction.js';
 
 // The read side lives in lookup.ts (no YAML library, no schema, for queries); exported here too.

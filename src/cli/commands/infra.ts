@@ -8,7 +8,7 @@ import { update, withStateFile } from '../state.js';
 // Standard input is capped like a Terraform file: an endless stream is refused, not read for ever.
 async function readStdin(io: CliIO): Promise<string> {
   if (!io.readStdin) throw new UsageError('--outputs - reads standard input, which is not available here');
-  const { STDIN_NAME, TERRAFORM_MAX_BYTES, TerraformError } = await import('../../runtime/terraform.js');
+  const { STDIN_NAME, TERRAFORM_MAX_BYTES, TerraformError } = await import('../../terraform/common.js');
   try {
     return await io.readStdin(TERRAFORM_MAX_BYTES);
   } catch (error) {
@@ -67,9 +67,8 @@ export const command: CommandSpec = {
       ],
       handler: (args, io) =>
         withStateFile(args, io, async (context) => {
-          const { applyTerraformSync, backendMigrationEvent, describeSync, readTerraform } = await import(
-            '../../runtime/terraform.js'
-          );
+          const [{ readTerraform }, { applyTerraformSync, backendMigrationEvent, describeSync }] =
+            await Promise.all([import('../../terraform/read.js'), import('../../terraform/sync.js')]);
           const outputs = stringOption(args, 'outputs');
           const outputsText = outputs === '-' ? await readStdin(io) : undefined;
           const snapshot = await readTerraform(
