@@ -503,7 +503,7 @@ describe('the sources', () => {
   // Terraform functions. Nothing else may open a socket or start a program.
   const ALLOWED: Record<string, RegExp> = {
     'src/adapter/server.ts': /['"]node:net['"]/,
-    'src/runtime/terraform-run.ts': /['"]node:child_process['"]/,
+    'src/terraform/run.ts': /['"]node:child_process['"]/,
   };
 
   it('open no socket and start no other program', () => {
@@ -522,7 +522,7 @@ describe('the sources', () => {
     const server = sources.find((source) => source.path === 'src/adapter/server.ts')?.text ?? '';
     expect(server).toMatch(/listen\(\{ host: '127\.0\.0\.1', port: 0/);
     expect(server).toMatch(/timingSafeEqual/);
-    const run = sources.find((source) => source.path === 'src/runtime/terraform-run.ts')?.text ?? '';
+    const run = sources.find((source) => source.path === 'src/terraform/run.ts')?.text ?? '';
     expect(run).toMatch(/execFile\(/);
     expect(run).not.toMatch(/shell: true|\bexec\(|spawn\(/);
   });

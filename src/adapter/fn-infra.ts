@@ -10,7 +10,6 @@ import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { OUTPUTS_PATH, VM_DETAILS, VM_FIELD_MAP } from '../keymap.js';
 import { formatUtc } from '../migrate/times.js';
-import { isInitialised, terraformOutputJson } from '../runtime/terraform-run.js';
 import {
   formatValue,
   freshnessWarning,
@@ -23,6 +22,7 @@ import {
 } from '../runtime/values.js';
 import type { TerraformSnapshot } from '../terraform/common.js';
 import { readTerraform } from '../terraform/read.js';
+import { isInitialised, terraformOutputJson } from '../terraform/run.js';
 import {
   applyTerraformSync,
   backendMigrationEvent,

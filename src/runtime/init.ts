@@ -120,7 +120,7 @@ export async function initialState(options: InitOptions): Promise<{ state: strin
   const root = doc.contents as YAMLMap;
   const comment = (key: string, text: string) => {
     const pair = root.items.find((item) => String((item.key as { value?: unknown }).value) === key);
-    if (pair && pair.key && typeof pair.key === 'object')
+    if (pair?.key && typeof pair.key === 'object')
       (pair.key as { commentBefore?: string }).commentBefore = text;
   };
   comment('terraform_state_path', ' Infrastructure layer: Terraform outputs, cached here for offline use');

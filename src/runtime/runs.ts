@@ -206,7 +206,7 @@ export function isFreshRun(run: Run | undefined): run is Run {
 /** Records a phase entry in the current run's history (`deployment_runs[i].phases`). */
 export function recordRunPhase(view: StateView, phase: string, entry: PhaseEntry): void {
   const current = currentRun(view.state);
-  if (!current || current.run.outcome !== 'in_progress') return;
+  if (current?.run.outcome !== 'in_progress') return;
   const path = ['deployment_runs', current.index, 'phases'];
   if (!view.doc.hasIn(path)) view.doc.setIn(path, phaseMapNode(view.doc, {}));
   blockStyle(view.doc, path);
@@ -246,7 +246,7 @@ export function endRun(
 ): Run | undefined {
   const { doc, state } = view;
   const current = currentRun(state);
-  if (!current || current.run.outcome !== 'in_progress') return undefined;
+  if (current?.run.outcome !== 'in_progress') return undefined;
   const path = ['deployment_runs', current.index];
   const started = Date.parse(current.run.started_at);
   const duration = Math.max(0, Math.floor((Date.parse(endedAt) - started) / 1000));
