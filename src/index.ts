@@ -150,7 +150,6 @@ export {
   type GotValue,
   getValue,
   markVm,
-  redactSecrets,
   routeKey,
   setInfra,
   setRuntime,

@@ -20,7 +20,9 @@ import {
   eventOf,
   isFile,
   namedArgs,
+  printShown,
   readView,
+  secretRefusal,
   shown,
   stateExists,
   updateView,
@@ -134,12 +136,14 @@ export const getRunInfo: AdapterFunction = async (ctx, args) => {
   const [id = '', key = ''] = args;
   const { state } = await readView(ctx, 'get_run_info');
   const run = findRun(state.deployment_runs, id, state.current_run_id);
-  const value = valueAtPath(
-    run,
-    key.split('.').filter((part) => part !== ''),
-  );
-  ctx.out.out(`${yqText(value)}\n`);
-  return ExitCode.ok;
+  const path = key.split('.').filter((part) => part !== '');
+  const value = valueAtPath(run, path);
+  if (value === undefined) {
+    ctx.out.out(`${yqText(value)}\n`);
+    return ExitCode.ok;
+  }
+  const found = { path: ['deployment_runs', state.deployment_runs.indexOf(run), ...path], value };
+  return printShown(ctx, state, found, yqText, secretRefusal(key));
 };
 
 /** show_run_details RUN_ID: one run in detail. */
