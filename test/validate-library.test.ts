@@ -575,6 +575,40 @@ describe('IPv4 helpers', () => {
       expect(parseCidr(bad), bad).toBeUndefined();
     }
   });
+
+  it('parseCidr edge cases (pinned before the switch to node:net)', () => {
+    for (const bad of [
+      '172.024.24.0/24',
+      '01.2.3.4/8',
+      'a.b.c.d/',
+      'a.b.c.d/8',
+      '1.2.3.4/ 8',
+      '1.2.3.4/-1',
+      '1.2.3.4/8 ',
+      ' 1.2.3.4/8',
+      '1.2.3.4/8\n',
+      '1.2.3.4/100',
+      '1.2.3.4/032',
+      '1.2.3/8',
+      '::1/128',
+      '/8',
+      '',
+    ]) {
+      expect(parseCidr(bad), JSON.stringify(bad)).toBeUndefined();
+    }
+    // A prefix of two digits with a leading zero is taken as its number.
+    const padded = parseCidr('10.0.0.0/08');
+    expect(padded && inNetwork(parseIPv4('10.255.0.1') as number, padded)).toBe(true);
+    expect(padded && inNetwork(parseIPv4('11.0.0.1') as number, padded)).toBe(false);
+    const edge = parseCidr('192.168.100.0/24');
+    expect(edge && inNetwork(parseIPv4('192.168.100.255') as number, edge)).toBe(true);
+    expect(edge && inNetwork(parseIPv4('192.168.101.0') as number, edge)).toBe(false);
+    const top = parseCidr('255.255.255.255/32');
+    expect(top && inNetwork(parseIPv4('255.255.255.255') as number, top)).toBe(true);
+    for (const bad of ['1.2.3.4\n', '1.2.3.4 ', '0x1.2.3.4', '00.0.0.0', '1.2.3.-0', '１.2.3.4']) {
+      expect(parseIPv4(bad), JSON.stringify(bad)).toBeUndefined();
+    }
+  });
 });
 
 describe('sizes', () => {
