@@ -1,5 +1,6 @@
+import { isIPv4 } from 'node:net';
 import { isPhaseApplicable, isPhaseName, PHASE_FLAG, PHASES } from '../phases.js';
-import { inNetwork, parseCidr, parseIPv4 } from './ipv4.js';
+import { parseCidr } from './ipv4.js';
 import { toPointer } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
 import { v1FindingProblems } from './v1-values.js';
@@ -154,8 +155,7 @@ function peerProblems(peers: Data, at: string[], networkText: string | undefined
     if (!isObject(peer) || typeof peer.ip !== 'string') continue;
     const pointer = toPointer([...at, host, 'ip']);
     const ip = peer.ip.replace(/\/32$/, '');
-    const address = parseIPv4(ip);
-    if (address === undefined) {
+    if (!isIPv4(ip)) {
       problems.push({
         severity: 'warning',
         code: 'peer-ip-invalid',
@@ -175,7 +175,7 @@ function peerProblems(peers: Data, at: string[], networkText: string | undefined
     } else {
       seen.set(ip, host);
     }
-    if (network && !inNetwork(address, network)) {
+    if (network && !network.check(ip, 'ipv4')) {
       problems.push({
         severity: 'warning',
         code: 'peer-ip-outside-network',
