@@ -229,6 +229,7 @@ async function adapterOutputs(
       backend: { type: 'local', config: { path: null } },
     }),
     'terraform/outputs.json': TERRAFORM_OUTPUTS,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
     'fake-terraform': '#!/bin/sh\ncat "${1#-chdir=}/outputs.json"\n',
   };
   const cases: AdapterCase[] = [...reads, 'get_wireguard_private_key hub'].map((script) => ({

@@ -567,12 +567,12 @@ describe('IPv4 helpers', () => {
     expect(inside('172.24.23.255')).toBe(false);
     // A base with host bits set still means its whole network.
     const loose = parseCidr('172.24.24.77/24');
-    expect(loose && loose.check('172.24.24.1', 'ipv4')).toBe(true);
+    expect(loose?.check('172.24.24.1', 'ipv4')).toBe(true);
     const all = parseCidr('0.0.0.0/0');
-    expect(all && all.check('8.8.8.8', 'ipv4')).toBe(true);
+    expect(all?.check('8.8.8.8', 'ipv4')).toBe(true);
     const host = parseCidr('10.0.0.1/32');
-    expect(host && host.check('10.0.0.1', 'ipv4')).toBe(true);
-    expect(host && host.check('10.0.0.2', 'ipv4')).toBe(false);
+    expect(host?.check('10.0.0.1', 'ipv4')).toBe(true);
+    expect(host?.check('10.0.0.2', 'ipv4')).toBe(false);
     for (const bad of ['172.24.24.0', '172.24.24.0/33', '172.24.24.0/', '172.24.24.256/24', '1.2.3.4/24/1']) {
       expect(parseCidr(bad), bad).toBeUndefined();
     }
@@ -600,13 +600,13 @@ describe('IPv4 helpers', () => {
     }
     // A prefix of two digits with a leading zero is taken as its number.
     const padded = parseCidr('10.0.0.0/08');
-    expect(padded && padded.check('10.255.0.1', 'ipv4')).toBe(true);
-    expect(padded && padded.check('11.0.0.1', 'ipv4')).toBe(false);
+    expect(padded?.check('10.255.0.1', 'ipv4')).toBe(true);
+    expect(padded?.check('11.0.0.1', 'ipv4')).toBe(false);
     const edge = parseCidr('192.168.100.0/24');
-    expect(edge && edge.check('192.168.100.255', 'ipv4')).toBe(true);
-    expect(edge && edge.check('192.168.101.0', 'ipv4')).toBe(false);
+    expect(edge?.check('192.168.100.255', 'ipv4')).toBe(true);
+    expect(edge?.check('192.168.101.0', 'ipv4')).toBe(false);
     const top = parseCidr('255.255.255.255/32');
-    expect(top && top.check('255.255.255.255', 'ipv4')).toBe(true);
+    expect(top?.check('255.255.255.255', 'ipv4')).toBe(true);
     for (const bad of ['1.2.3.4\n', '1.2.3.4 ', '0x1.2.3.4', '00.0.0.0', '1.2.3.-0', '１.2.3.4']) {
       expect(isIPv4(bad), JSON.stringify(bad)).toBe(false);
     }
