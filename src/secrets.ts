@@ -1,8 +1,8 @@
 /**
  * The secret rule: which values of a state file are secrets, and how every output of this tool
  * masks them. One rule for every output path (migration reports and their diff, validation and
- * error messages, `get`, `vm info`, `history`, `show-run`, `compare-runs`), so that no path can
- * print what another hides.
+ * error messages, `get`, `vm info`, `history`, `show-run`, `compare-runs`, the bash adapter's
+ * readers), so that no path can print what another hides.
  *
  * - A **secret key** is a mapping key named `private_key`, `password`, `passphrase`, `secret` or
  *   `token`, or ending in `_` plus one of these (`ssh_private_key`, `admin_password`,

@@ -254,7 +254,15 @@ async function adapterOutputs(
     expect(live('admin_creds')?.out).toBe('{"user":"azureuser","admin_password":"<redacted>"}\n');
     expect(live('admin_creds.admin_password')?.rc).toBe(1);
     expect(results.get('get_state wireguard_peers.hub.private_key')?.rc).toBe(1);
-    expect(results.get(`get_vm_info ${VM} admin_password`)?.rc).toBe(1);
+    expect(results.get(`get_vm_info ${VM} admin_password`)).toMatchObject({
+      rc: 1,
+      out: '',
+      err: './state/deployment-state.yaml: error: refused: admin_password is a secret and is never printed; scripts read a WireGuard key with get_wireguard_private_key HOST [secret-refused]\n',
+    });
+    expect(results.get(`get_run_info ${first} config_snapshot`)?.out).toMatch(/_password: <redacted>\n/);
+    expect(live('admin_creds.admin_password')?.err).toBe(
+      './state/deployment-state.yaml: error: refused: admin_creds.admin_password is a sensitive Terraform output and is never printed [secret-refused]\n',
+    );
     expect(results.get('get_state config')?.out).toMatch(/_password: <redacted>\n/);
     const read = results.get('get_wireguard_private_key hub');
     return { out: read?.out ?? '', err: read?.err ?? '' };
