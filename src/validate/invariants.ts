@@ -1,6 +1,5 @@
-import { isIPv4 } from 'node:net';
 import { isPhaseApplicable, isPhaseName, PHASE_FLAG, PHASES } from '../phases.js';
-import { parseCidr } from './ipv4.js';
+import { isIPv4, parseCidr } from './ipv4.js';
 import { toPointer } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
 import { v1FindingProblems } from './v1-values.js';

@@ -1,4 +1,9 @@
+// The one import of node:net outside the co-process server, for its address parsing only (no
+// socket): test/hostile.test.ts holds it to these two names.
 import { BlockList, isIPv4 } from 'node:net';
+
+/** True for a dotted-quad IPv4 address (node:net; no leading zeros, no spaces). */
+export { isIPv4 };
 
 /**
  * Parses `a.b.c.d/n` (an address node:net `isIPv4` takes, a prefix of one or two digits up to 32)
