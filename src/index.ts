@@ -154,6 +154,8 @@ export {
   setRuntime,
   ValueError,
 } from './runtime/values.js';
+/** The secret rule: a copy of a value with every secret inside replaced by `<redacted>`. */
+export { redactSecrets } from './secrets.js';
 /** Terraform: read outputs, a state file or a working folder's backend, and sync them into the cache. */
 export { TerraformError, type TerraformSnapshot } from './terraform/common.js';
 export { parseOutputsJson } from './terraform/outputs.js';
