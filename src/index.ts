@@ -109,15 +109,12 @@ export {
   type PhaseName,
   type PhaseStatus,
 } from './phases.js';
-/** Deployment history: rows, a table, one run in detail, two runs compared. */
-export {
-  compareRuns,
-  type HistoryRow,
-  historyRows,
-  RunNotFoundError,
-  renderHistory,
-  renderRun,
-} from './runtime/history.js';
+/** Deployment history: two runs compared. */
+export { compareRuns } from './runtime/compare-runs.js';
+/** Deployment history: rows and the table. */
+export { type HistoryRow, historyRows, renderHistory } from './runtime/history.js';
+/** A run id that is not in `deployment_runs` (exit 1). */
+export { RunNotFoundError } from './runtime/history-runs.js';
 /** Phases of the current run: applicability, status, what needs to run, set, reset. */
 export {
   phaseApplicable,
@@ -135,6 +132,8 @@ export {
   type StartRunOptions,
   startRun,
 } from './runtime/runs.js';
+/** Deployment history: one run in detail. */
+export { renderRun } from './runtime/show-run.js';
 /** Reads a state file for queries, or changes it under the lock with validation and an atomic write. */
 export {
   RefusedError,
@@ -150,12 +149,13 @@ export {
   type GotValue,
   getValue,
   markVm,
-  redactSecrets,
   routeKey,
   setInfra,
   setRuntime,
   ValueError,
 } from './runtime/values.js';
+/** The secret rule: a copy of a value with every secret inside replaced by `<redacted>`. */
+export { redactSecrets } from './secrets.js';
 /** Terraform: read outputs, a state file or a working folder's backend, and sync them into the cache. */
 export { TerraformError, type TerraformSnapshot } from './terraform/common.js';
 export { parseOutputsJson } from './terraform/outputs.js';

@@ -1,8 +1,8 @@
 /**
  * The secret rule: which values of a state file are secrets, and how every output of this tool
  * masks them. One rule for every output path (migration reports and their diff, validation and
- * error messages, `get`, `vm info`, `history`, `show-run`, `compare-runs`), so that no path can
- * print what another hides.
+ * error messages, `get`, `vm info`, `history`, `show-run`, `compare-runs`, the bash adapter's
+ * readers), so that no path can print what another hides.
  *
  * - A **secret key** is a mapping key named `private_key`, `password`, `passphrase`, `secret` or
  *   `token`, or ending in `_` plus one of these (`ssh_private_key`, `admin_password`,
@@ -147,6 +147,79 @@ export function redactValue(value: unknown, options: RedactOptions = {}): unknow
     return item;
   };
   return visit(value, options.key);
+}
+
+/**
+ * A copy of a value with every secret inside replaced by {@link REDACTED}; with `state`, also
+ * every text equal to a secret stored anywhere in it (a YAML alias of a key, a copy under another
+ * name). The library's public form of {@link redactValue}: `path` is where the value was found.
+ */
+export function redactSecrets(value: unknown, path: readonly string[] = [], state?: unknown): unknown {
+  return redactValue(value, {
+    key: path.at(-1),
+    known: state === undefined ? undefined : knownSecrets(state),
+  });
+}
+
+/**
+ * A value found at `path` of a state file as an output prints it (`get`, `vm info`, the adapter's
+ * readers): secrets masked by {@link redactValue} with every secret of the file `known` (so an
+ * alias of a key, or a run's error message that quotes one, is masked too), backend settings
+ * cleaned of credentials an older version may have stored, then written by `format` (text, JSON,
+ * yq's YAML) and scrubbed of any known secret left in the text.
+ */
+export function shownValue(
+  path: readonly (string | number)[],
+  value: unknown,
+  known: ReadonlySet<string>,
+  format: (value: unknown) => string,
+): string {
+  const masked = redactValue(value, { key: path.at(-1), known });
+  const cleaned = path[0] === 'terraform_backend' ? cleanBackendConfig(masked) : masked;
+  return scrubText(format(cleaned), known);
+}
+
+/**
+ * Stands in for a secret in a value that is compared before it is shown (`compare-runs`): shown
+ * (and written as JSON) as {@link REDACTED}, but still holding the real value, so that a changed
+ * secret can be told from an unchanged one without printing either.
+ */
+export class Redacted {
+  /** @param raw the secret it stands for (never printed) */
+  constructor(readonly raw: unknown) {}
+
+  /** What JSON shows: {@link REDACTED}. */
+  toJSON(): string {
+    return REDACTED;
+  }
+}
+
+/** A copy of `value` with every secret inside replaced by a {@link Redacted} stand-in. */
+export function redactComparable(value: unknown): unknown {
+  return redactValue(value, { mask: (secret) => new Redacted(secret) });
+}
+
+/**
+ * A copy of a JSON value with every text inside through `scrub` (a secret quoted in free text)
+ * and every {@link Redacted} stand-in replaced by {@link REDACTED}.
+ */
+export function scrubDeep(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (value instanceof Redacted) return REDACTED;
+  if (Array.isArray(value)) return value.map((item) => scrubDeep(item, scrub));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubDeep(item, scrub)]));
+  }
+  return value;
+}
+
+/**
+ * A comment's text as a message may quote it: a private key pasted into a comment is never
+ * repeated, so every run of 20 or more base64 characters becomes {@link REDACTED} (the comment is
+ * not a value, so no key decides; the length is what a key looks like).
+ */
+export function maskPastedKeys(comment: string): string {
+  return comment.replace(/[A-Za-z0-9+/=]{20,}/g, REDACTED);
 }
 
 /**

@@ -4,14 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExitCode, StateError } from '../src/errors.js';
 import type { DeploymentStateV2, Run } from '../src/generated/deployment-state.v2.js';
-import {
-  compareRuns,
-  type HistoryRow,
-  historyRows,
-  RunNotFoundError,
-  renderHistory,
-  renderRun,
-} from '../src/runtime/history.js';
+import { compareRuns } from '../src/runtime/compare-runs.js';
+import { type HistoryRow, historyRows, renderHistory } from '../src/runtime/history.js';
+import { RunNotFoundError } from '../src/runtime/history-runs.js';
+import { renderRun } from '../src/runtime/show-run.js';
 import { validateData } from '../src/validate/validate.js';
 import { repoRoot } from './helpers.js';
 

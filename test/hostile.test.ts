@@ -503,6 +503,8 @@ describe('the sources', () => {
   // Terraform functions. Nothing else may open a socket or start a program.
   const ALLOWED: Record<string, RegExp> = {
     'src/adapter/server.ts': /['"]node:net['"]/,
+    // Address parsing only (isIPv4, BlockList), held to those names below.
+    'src/validate/ipv4.ts': /['"]node:net['"]/,
     'src/terraform/run.ts': /['"]node:child_process['"]/,
   };
 
@@ -516,6 +518,10 @@ describe('the sources', () => {
         .filter((hit) => !ALLOWED[path]?.test(hit));
       expect(found, path).toEqual([]);
     }
+    const ipv4 = sources.find((source) => source.path === 'src/validate/ipv4.ts')?.text ?? '';
+    expect(ipv4.match(/^import[^;]*from 'node:net'/gm)).toEqual([
+      "import { BlockList, isIPv4 } from 'node:net'",
+    ]);
   });
 
   it('the co-process listens on 127.0.0.1 only and answers only its token; terraform is run without a shell', () => {

@@ -18,14 +18,12 @@ import { readState, type StateFileOptions, type StateView, updateState } from '.
 import {
   freshnessWarning,
   getValue,
-  isSecret,
-  isSecretPath,
   markVm,
   parseDuration,
-  redactSecrets,
   setInfra,
   setRuntime,
 } from '../src/runtime/values.js';
+import { isSecretEntry, isSecretPath, redactSecrets } from '../src/secrets.js';
 import { backups, loadState, makeWorkdir, RUN_ID, removeWorkdir, type Workdir } from './support-runtime.js';
 
 const NOW = new Date('2026-03-04T05:06:07Z');
@@ -767,11 +765,11 @@ describe('secrets', () => {
     const { state } = await readState((work as Workdir).file, options());
     const key = getValue(state, 'wireguard_config.peers.mylaptop.private_key');
     expect(key?.value).toBe('rdXHoJGJnjCSkv0dO8C/7ZgZXj24iEg0Y9MOW1FC0pM=');
-    expect(isSecret(key?.path ?? [], key?.value)).toBe(true);
+    expect(isSecretEntry(key?.path.at(-1), key?.value)).toBe(true);
     expect(isSecretPath(state, key?.path ?? [])).toBe(true);
 
     const peer = getValue(state, 'wireguard_config.peers.mylaptop');
-    expect(isSecret(peer?.path ?? [], peer?.value)).toBe(false);
+    expect(isSecretEntry(peer?.path.at(-1), peer?.value)).toBe(false);
     expect(redactSecrets(peer?.value, peer?.path)).toEqual({
       ip: '172.24.24.1',
       role: 'hub',
@@ -797,11 +795,11 @@ describe('secrets', () => {
     );
     const { state } = await readState((work as Workdir).file, options());
     const whole = getValue(state, 'admin_password');
-    expect(isSecret(whole?.path ?? [], whole?.value)).toBe(true);
+    expect(isSecretEntry(whole?.path.at(-1), whole?.value)).toBe(true);
     const inner = getValue(state, 'admin_password.value');
     expect(inner?.value).toBe('hunter2-fake-password');
     // The inner value alone does not look secret: only its path tells.
-    expect(isSecret(inner?.path ?? [], inner?.value)).toBe(false);
+    expect(isSecretEntry(inner?.path.at(-1), inner?.value)).toBe(false);
     expect(isSecretPath(state, inner?.path ?? [])).toBe(true);
     expect(isSecretPath(state, getValue(state, 'vnet_name')?.path ?? [])).toBe(false);
     expect(JSON.stringify(redactSecrets(state.infrastructure_facts.outputs))).not.toContain('hunter2');

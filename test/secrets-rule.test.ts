@@ -2,6 +2,7 @@
 // YAML text and free text are masked, and the Terraform backend credentials that are never kept.
 // test/secrets.test.ts runs the rule through every output path.
 import { describe, expect, it } from 'vitest';
+import * as library from '../src/index.js';
 import {
   cleanBackendConfig,
   cleanSettingText,
@@ -92,6 +93,17 @@ describe('values', () => {
     expect(scrubText(`wg set ${KEY} failed; ${KEY.slice(0, 10)}`, new Set([KEY, KEY.slice(0, 12)]))).toBe(
       `wg set ${REDACTED} failed; ${KEY.slice(0, 10)}`,
     );
+  });
+});
+
+describe('the library', () => {
+  it('exports the rule as it did: redactSecrets(value, path, state)', () => {
+    const state = { a: { private_key: 'KEYkeyKEYkey0123' }, copy: 'KEYkeyKEYkey0123' };
+    expect(library.redactSecrets(state)).toEqual({
+      a: { private_key: '<redacted>' },
+      copy: 'KEYkeyKEYkey0123',
+    });
+    expect(library.redactSecrets({ copy: state.copy }, ['x'], state)).toEqual({ copy: '<redacted>' });
   });
 });
 

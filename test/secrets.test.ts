@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { type AdapterCase, cleanup as cleanupCases, runCases } from './helpers/adapter-harness.js';
 import { cleanupDeployments, cli, type Deployment, makeDeployment, REPO } from './helpers/tmp-state.js';
 
 const PEER_KEY = 'PEERkeyZ9x8w7v6u5t4s3r2q1p0onmlkjihgfedcbA=';
@@ -140,6 +141,136 @@ function expectNoSecret(text: string, where: string): void {
 
 afterAll(cleanupDeployments);
 
+const VM = 'k0rdent-q7x2m9pa-controller';
+
+/** What `terraform output -json` prints in the adapter's cases (the fake terraform prints it). */
+const TERRAFORM_OUTPUTS = JSON.stringify({
+  resource_group_name: { sensitive: false, type: 'string', value: 'rg-1' },
+  admin_creds: {
+    sensitive: false,
+    type: ['object', { user: 'string', admin_password: 'string' }],
+    value: { user: 'azureuser', admin_password: OTHER_SECRET },
+  },
+  ssh_private_key: { sensitive: true, type: 'string', value: OTHER_SECRET },
+});
+
+/**
+ * Runs the bash adapter's reading functions (and the error paths of its writes given a secret) on
+ * a copy of `v2Text` each, under `set -euo pipefail` through the co-process (adapter-functions.test.ts
+ * pins that both paths print the same), and adds every output to `outputs`. Returns what
+ * `get_wireguard_private_key hub` printed, the one deliberate secret read, kept out of `outputs`.
+ */
+async function adapterOutputs(
+  v2Text: string,
+  runIds: readonly string[],
+  key: string,
+  outputs: Array<[string, string]>,
+): Promise<{ out: string; err: string }> {
+  const [first = '', second = ''] = runIds;
+  const reads = [
+    ...[
+      'wireguard_peers',
+      'wireguard_peers.hub',
+      'wireguard_peers.hub.private_key',
+      'wireguard_config',
+      'config',
+      'config.admin_password',
+      'config.db_password',
+      'config.password_copy',
+      'config.extra',
+      'copy_of_key',
+      'ssh_private_key',
+      'old_output',
+      'wg_seed',
+      'unrecognized',
+      'deployment_runs',
+      'infrastructure_facts',
+    ].map((name) => `get_state ${name}`),
+    `get_vm_info ${VM} admin_password`,
+    `get_vm_info ${VM} state`,
+    `get_vm_runtime_status ${VM}`,
+    ...['vm_details', `vm_details.${VM}`, `vm_details.${VM}.admin_password`, 'old_token'].flatMap((name) => [
+      `get_cached_infra ${name}`,
+      `K0RDENT_STATE_NO_TERRAFORM=1 get_terraform_output ${name}`,
+    ]),
+    // Terraform itself answers (a fake that prints TERRAFORM_OUTPUTS).
+    ...['resource_group_name', 'admin_creds', 'admin_creds.admin_password', 'ssh_private_key'].map(
+      (name) => `K0RDENT_STATE_TERRAFORM_BIN="$PWD/fake-terraform" get_terraform_output ${name}`,
+    ),
+    'get_wireguard_public_key hub',
+    'get_wireguard_ip hub',
+    'populate_wg_ips_array; declare -p WG_IPS',
+    'show_state_summary',
+    'show_deployment_history',
+    'show_deployment_history --json',
+    `show_run_details ${first}`,
+    `show_run_details ${second}`,
+    `compare_runs ${first} ${second}`,
+    `compare_runs ${second} ${first}`,
+    ...['config_snapshot', 'config_snapshot.admin_password', 'error', 'error.message'].flatMap((field) => [
+      `get_run_info ${first} ${field}`,
+      `get_run_info ${second} ${field}`,
+    ]),
+    // Writes given a secret under the wrong key, or not as JSON: their messages.
+    `update_state wg_vpn_connected '${key}'`,
+    `update_state deployment_runs '${key}'`,
+    `update_runtime_state wireguard_config.vpn_connected '${key}'`,
+    `update_runtime_state wireguard_config.peers.hub.private_key '${key}' --json`,
+    `update_runtime_state wireguard_config.peers.hub '{"private_key": "${key}"' --json`,
+    `update_infra_cache db_password '{"sensitive":true,"value":"${key}"'`,
+    `update_infra_cache db_password '${key}'`,
+    `update_vm_state ${VM} '${key}' '${key}' '${key}' && get_vm_info ${VM} public_ip`,
+    `complete_deployment_run failed setup_vpn "wg set failed for key ${key}" 1; show_run_details current; show_deployment_history`,
+  ];
+  const files = {
+    'state/deployment-state.yaml': v2Text,
+    'terraform/.terraform/terraform.tfstate': JSON.stringify({
+      version: 3,
+      backend: { type: 'local', config: { path: null } },
+    }),
+    'terraform/outputs.json': TERRAFORM_OUTPUTS,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    'fake-terraform': '#!/bin/sh\ncat "${1#-chdir=}/outputs.json"\n',
+  };
+  const cases: AdapterCase[] = [...reads, 'get_wireguard_private_key hub'].map((script) => ({
+    name: script,
+    files,
+    setup: 'chmod +x fake-terraform',
+    script,
+  }));
+  const { results, root } = runCases(cases, true);
+  try {
+    for (const script of reads) {
+      const result = results.get(script);
+      outputs.push(
+        [`adapter: ${script} (stdout)`, result?.out ?? ''],
+        [`adapter: ${script} (stderr)`, result?.err ?? ''],
+      );
+    }
+    // The cases ran where they should: Terraform itself answered, secrets were refused or masked.
+    const live = (name: string) =>
+      results.get(`K0RDENT_STATE_TERRAFORM_BIN="$PWD/fake-terraform" get_terraform_output ${name}`);
+    expect(live('resource_group_name')?.out).toBe('rg-1\n');
+    expect(live('admin_creds')?.out).toBe('{"user":"azureuser","admin_password":"<redacted>"}\n');
+    expect(live('admin_creds.admin_password')?.rc).toBe(1);
+    expect(results.get('get_state wireguard_peers.hub.private_key')?.rc).toBe(1);
+    expect(results.get(`get_vm_info ${VM} admin_password`)).toMatchObject({
+      rc: 1,
+      out: '',
+      err: './state/deployment-state.yaml: error: refused: admin_password is a secret and is never printed; scripts read a WireGuard key with get_wireguard_private_key HOST [secret-refused]\n',
+    });
+    expect(results.get(`get_run_info ${first} config_snapshot`)?.out).toMatch(/_password: <redacted>\n/);
+    expect(live('admin_creds.admin_password')?.err).toBe(
+      './state/deployment-state.yaml: error: refused: admin_creds.admin_password is a sensitive Terraform output and is never printed [secret-refused]\n',
+    );
+    expect(results.get('get_state config')?.out).toMatch(/_password: <redacted>\n/);
+    const read = results.get('get_wireguard_private_key hub');
+    return { out: read?.out ?? '', err: read?.err ?? '' };
+  } finally {
+    cleanupCases(root);
+  }
+}
+
 const CHECK_FORMATS = ['text', 'json', 'github', 'sarif', 'junit'];
 
 describe.each(Object.entries(PLACEMENTS))('a secret spelled as: %s', (_name, placement) => {
@@ -244,6 +375,7 @@ describe.each(Object.entries(PLACEMENTS))('a secret spelled as: %s', (_name, pla
       '-f',
       file,
     ]);
+    await run(['infra', 'set', 'old_token', `{"sensitive":true,"value":"${OTHER_SECRET}"}`, '-f', file]);
     await run(['vm', 'info', 'k0rdent-q7x2m9pa-controller', '-f', file]);
     await run(['vm', 'info', 'k0rdent-q7x2m9pa-controller', 'admin_password', '-f', file]);
     await run(['vm', 'info', 'k0rdent-q7x2m9pa-controller', '--format', 'json', '-f', file]);
@@ -271,6 +403,12 @@ describe.each(Object.entries(PLACEMENTS))('a secret spelled as: %s', (_name, pla
     await run(['infra', 'set', 'db_password', `{"sensitive":true,"value":"${OTHER_SECRET}"`, '-f', file]);
     await run(['infra', 'set', 'db_password', OTHER_SECRET, '-f', file]);
     await run(['rollback', '--dry-run', file]);
+
+    // The bash adapter on the v2 file: every function that prints or refuses.
+    const privateKeyRead = await adapterOutputs(await readFile(file, 'utf8'), ids, readKey, outputs);
+    // The one deliberate secret read (SECURITY.md): the key, and only on standard output.
+    expect(privateKeyRead.out).toBe(`${readKey}\n`);
+    expect(privateKeyRead.err).toBe('');
 
     for (const [where, out] of outputs) expectNoSecret(out, `${where} [${_name}]`);
   });

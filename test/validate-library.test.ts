@@ -1,6 +1,7 @@
 // Unit tests of the library behind `validate`: decoding, parsing, version detection, positions,
 // schema problems, invariants, IPv4 helpers, sizes; and the CLI's --format json and --schema.
 import { readFileSync } from 'node:fs';
+import { BlockList, isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, formatStateError, ReadError, StateError, VersionError } from '../src/errors.js';
@@ -8,7 +9,7 @@ import { decodeStateBytes } from '../src/parse/decode.js';
 import { detectVersion, MAX_ALIAS_COUNT, NotAStateError, parseState } from '../src/parse/parse.js';
 import { DEFAULT_MAX_BYTES, formatBytes, parseSize } from '../src/read/read-file.js';
 import { v1Warnings, v2Invariants } from '../src/validate/invariants.js';
-import { inNetwork, parseCidr, parseIPv4 } from '../src/validate/ipv4.js';
+import { parseCidr } from '../src/validate/ipv4.js';
 import { locate, pointerSegments, toPointer } from '../src/validate/positions.js';
 import type { UnplacedProblem } from '../src/validate/problem.js';
 import { quote } from '../src/validate/schema.js';
@@ -533,10 +534,11 @@ describe('v2 invariants', () => {
 });
 
 describe('IPv4 helpers', () => {
-  it('parseIPv4', () => {
-    expect(parseIPv4('0.0.0.0')).toBe(0);
-    expect(parseIPv4('172.24.24.1')).toBe(((172 * 256 + 24) * 256 + 24) * 256 + 1);
-    expect(parseIPv4('255.255.255.255')).toBe(2 ** 32 - 1);
+  // The validator takes addresses by node:net isIPv4: these pin that it agrees with what was promised.
+  it('isIPv4', () => {
+    expect(isIPv4('0.0.0.0')).toBe(true);
+    expect(isIPv4('172.24.24.1')).toBe(true);
+    expect(isIPv4('255.255.255.255')).toBe(true);
     for (const bad of [
       '172.24.24.256',
       '256.0.0.1',
@@ -550,29 +552,63 @@ describe('IPv4 helpers', () => {
       '1.2.3.4/32',
       '-1.2.3.4',
     ]) {
-      expect(parseIPv4(bad), bad).toBeUndefined();
+      expect(isIPv4(bad), bad).toBe(false);
     }
   });
 
-  it('parseCidr and inNetwork', () => {
+  it('parseCidr and BlockList.check', () => {
     const net = parseCidr('172.24.24.0/24');
-    expect(net).toEqual({ base: parseIPv4('172.24.24.0'), prefix: 24 });
+    expect(net).toBeInstanceOf(BlockList);
     if (!net) return;
-    const inside = (ip: string) => inNetwork(parseIPv4(ip) as number, net);
+    const inside = (ip: string) => net.check(ip, 'ipv4');
     expect(inside('172.24.24.0')).toBe(true);
     expect(inside('172.24.24.255')).toBe(true);
     expect(inside('172.24.25.0')).toBe(false);
     expect(inside('172.24.23.255')).toBe(false);
     // A base with host bits set still means its whole network.
     const loose = parseCidr('172.24.24.77/24');
-    expect(loose && inNetwork(parseIPv4('172.24.24.1') as number, loose)).toBe(true);
+    expect(loose?.check('172.24.24.1', 'ipv4')).toBe(true);
     const all = parseCidr('0.0.0.0/0');
-    expect(all && inNetwork(parseIPv4('8.8.8.8') as number, all)).toBe(true);
+    expect(all?.check('8.8.8.8', 'ipv4')).toBe(true);
     const host = parseCidr('10.0.0.1/32');
-    expect(host && inNetwork(parseIPv4('10.0.0.1') as number, host)).toBe(true);
-    expect(host && inNetwork(parseIPv4('10.0.0.2') as number, host)).toBe(false);
+    expect(host?.check('10.0.0.1', 'ipv4')).toBe(true);
+    expect(host?.check('10.0.0.2', 'ipv4')).toBe(false);
     for (const bad of ['172.24.24.0', '172.24.24.0/33', '172.24.24.0/', '172.24.24.256/24', '1.2.3.4/24/1']) {
       expect(parseCidr(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('parseCidr edge cases (pinned before the switch to node:net)', () => {
+    for (const bad of [
+      '172.024.24.0/24',
+      '01.2.3.4/8',
+      'a.b.c.d/',
+      'a.b.c.d/8',
+      '1.2.3.4/ 8',
+      '1.2.3.4/-1',
+      '1.2.3.4/8 ',
+      ' 1.2.3.4/8',
+      '1.2.3.4/8\n',
+      '1.2.3.4/100',
+      '1.2.3.4/032',
+      '1.2.3/8',
+      '::1/128',
+      '/8',
+      '',
+    ]) {
+      expect(parseCidr(bad), JSON.stringify(bad)).toBeUndefined();
+    }
+    // A prefix of two digits with a leading zero is taken as its number.
+    const padded = parseCidr('10.0.0.0/08');
+    expect(padded?.check('10.255.0.1', 'ipv4')).toBe(true);
+    expect(padded?.check('11.0.0.1', 'ipv4')).toBe(false);
+    const edge = parseCidr('192.168.100.0/24');
+    expect(edge?.check('192.168.100.255', 'ipv4')).toBe(true);
+    expect(edge?.check('192.168.101.0', 'ipv4')).toBe(false);
+    const top = parseCidr('255.255.255.255/32');
+    expect(top?.check('255.255.255.255', 'ipv4')).toBe(true);
+    for (const bad of ['1.2.3.4\n', '1.2.3.4 ', '0x1.2.3.4', '00.0.0.0', '1.2.3.-0', '１.2.3.4']) {
+      expect(isIPv4(bad), JSON.stringify(bad)).toBe(false);
     }
   });
 });

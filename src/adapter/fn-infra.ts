@@ -14,31 +14,33 @@ import {
   formatValue,
   freshnessWarning,
   getValue,
-  isSecretPath,
   markVm,
   parseDuration,
-  redactSecrets,
   setInfraValue,
 } from '../runtime/values.js';
 import type { TerraformSnapshot } from '../terraform/common.js';
 import { readTerraform } from '../terraform/read.js';
 import { isInitialised, terraformOutputJson } from '../terraform/run.js';
-import {
-  applyTerraformSync,
-  backendMigrationEvent,
-  describeSync,
-  isSensitiveOutput,
-} from '../terraform/sync.js';
+import { applyTerraformSync, backendMigrationEvent, describeSync } from '../terraform/sync.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
-import { appendEvents, namedArgs, readView, stateExists, updateView } from './helpers.js';
+import {
+  appendEvents,
+  namedArgs,
+  printShown,
+  readView,
+  secretRefusal,
+  stateExists,
+  updateView,
+} from './helpers.js';
 
-function vmField(state: DeploymentStateV2, vm: string, field: string): unknown {
+function vmField(state: DeploymentStateV2, vm: string, field: string): { path: string[]; value: unknown } {
   const vms = state.infrastructure_facts?.outputs?.[VM_DETAILS] as
     | Record<string, Record<string, unknown>>
     | undefined;
   const entry = vms && typeof vms === 'object' && Object.hasOwn(vms, vm) ? vms[vm] : undefined;
   const name = VM_FIELD_MAP[field] ?? field;
-  return entry && typeof entry === 'object' && Object.hasOwn(entry, name) ? entry[name] : undefined;
+  const value = entry && typeof entry === 'object' && Object.hasOwn(entry, name) ? entry[name] : undefined;
+  return { path: [...OUTPUTS_PATH, VM_DETAILS, vm, name], value };
 }
 
 function vmRecord(publicIp: string, privateIp: string, state: string, now: Date): Record<string, string> {
@@ -69,9 +71,12 @@ export const updateVmState: AdapterFunction = async (ctx, args) => {
 export const getVmInfo: AdapterFunction = async (ctx, args) => {
   if (!stateExists(ctx)) return Answer.no;
   const { state } = await readView(ctx, 'get_vm_info');
-  const value = vmField(state, args[0] ?? '', args[1] ?? '');
-  ctx.out.out(`${value === undefined || value === null ? 'null' : formatValue(value)}\n`);
-  return ExitCode.ok;
+  const found = vmField(state, args[0] ?? '', args[1] ?? '');
+  if (found.value === undefined || found.value === null) {
+    ctx.out.out('null\n');
+    return ExitCode.ok;
+  }
+  return printShown(ctx, state, found, formatValue, secretRefusal(args[1] ?? ''));
 };
 
 /**
@@ -208,8 +213,11 @@ export const getVmRuntimeStatus: AdapterFunction = async (ctx, args) => {
     state,
     ['vm_runtime_status', args[0] ?? '', ...(args[1] ? [args[1]] : [])].join('.'),
   );
-  ctx.out.out(`${found === undefined ? 'null' : formatValue(found.value)}\n`);
-  return ExitCode.ok;
+  if (found === undefined) {
+    ctx.out.out('null\n');
+    return ExitCode.ok;
+  }
+  return printShown(ctx, state, found, formatValue, secretRefusal(args[1] ?? args[0] ?? ''));
 };
 
 /** mark_vm_ssh_verified VM / mark_vm_cloud_init_complete VM: a VM check done, with its time. */
@@ -268,23 +276,9 @@ function cachedOutput(state: DeploymentStateV2, key: string): { value: unknown; 
   return { value: node, path: [...OUTPUTS_PATH, ...path] };
 }
 
-function printCached(
-  ctx: FunctionContext,
-  state: DeploymentStateV2,
-  key: string,
-  found: { value: unknown; path: string[] },
-): number {
-  if (isSecretPath(state, found.path) || isSensitiveOutput(found.value)) {
-    throw new StateError(
-      'secret-refused',
-      `refused: ${key} is a sensitive Terraform output and is never printed`,
-      {
-        exitCode: ExitCode.invalid,
-      },
-    );
-  }
-  ctx.out.out(`${formatValue(redactSecrets(found.value, found.path))}\n`);
-  return ExitCode.ok;
+// The refusal of get_cached_infra and get_terraform_output asked for a secret.
+function sensitiveRefusal(key: string): string {
+  return `refused: ${key} is a sensitive Terraform output and is never printed`;
 }
 
 /**
@@ -305,7 +299,7 @@ export const getCachedInfra: AdapterFunction = async (ctx, args) => {
     });
   }
   if (warning) ctx.out.err(`warning: ${warning}\n`);
-  return printCached(ctx, state, key, found);
+  return printShown(ctx, state, found, formatValue, sensitiveRefusal(key));
 };
 
 /**
@@ -324,22 +318,21 @@ export const getTerraformOutput: AdapterFunction = async (ctx, args) => {
       const [name = '', ...deeper] = key.split('.');
       const output = Object.hasOwn(outputs, name) ? outputs[name] : undefined;
       if (!output) return Answer.no;
-      if (output.sensitive) {
-        throw new StateError(
-          'secret-refused',
-          `refused: ${key} is a sensitive Terraform output and is never printed`,
-          {
-            exitCode: ExitCode.invalid,
-          },
-        );
-      }
+      if (output.sensitive)
+        throw new StateError('secret-refused', sensitiveRefusal(key), { exitCode: ExitCode.invalid });
       let value: unknown = output.value;
       for (const segment of deeper) {
         if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return Answer.no;
         value = (value as Record<string, unknown>)[segment];
       }
-      ctx.out.out(`${formatValue(value)}\n`);
-      return ExitCode.ok;
+      // Terraform's outputs as the cache holds them, for the secret rule (a secret key inside).
+      const live = Object.fromEntries(
+        Object.entries(outputs).map(([output, entry]) => [
+          output,
+          entry.sensitive ? { sensitive: true } : entry.value,
+        ]),
+      );
+      return printShown(ctx, live, { path: [name, ...deeper], value }, formatValue, sensitiveRefusal(key));
     }
     ctx.out.err(`warning: ${run.reason}; answering from the cache\n`);
   }

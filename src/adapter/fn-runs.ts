@@ -11,8 +11,11 @@ import { ExitCode, StateError, UsageError } from '../errors.js';
 import type { Run } from '../generated/deployment-state.v2.js';
 import { YAML_OUTPUT_OPTIONS } from '../migrate/engine.js';
 import { formatUtc } from '../migrate/times.js';
-import { compareRuns, RunNotFoundError, renderHistory, renderRun } from '../runtime/history.js';
+import { compareRuns } from '../runtime/compare-runs.js';
+import { renderHistory } from '../runtime/history.js';
+import { RunNotFoundError } from '../runtime/history-runs.js';
 import { completeRun, currentRun, startRun } from '../runtime/runs.js';
+import { renderRun } from '../runtime/show-run.js';
 import { parseDuration } from '../runtime/values.js';
 import { writeAtomic } from '../write/atomic.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
@@ -20,7 +23,9 @@ import {
   eventOf,
   isFile,
   namedArgs,
+  printShown,
   readView,
+  secretRefusal,
   shown,
   stateExists,
   updateView,
@@ -134,12 +139,14 @@ export const getRunInfo: AdapterFunction = async (ctx, args) => {
   const [id = '', key = ''] = args;
   const { state } = await readView(ctx, 'get_run_info');
   const run = findRun(state.deployment_runs, id, state.current_run_id);
-  const value = valueAtPath(
-    run,
-    key.split('.').filter((part) => part !== ''),
-  );
-  ctx.out.out(`${yqText(value)}\n`);
-  return ExitCode.ok;
+  const path = key.split('.').filter((part) => part !== '');
+  const value = valueAtPath(run, path);
+  if (value === undefined) {
+    ctx.out.out(`${yqText(value)}\n`);
+    return ExitCode.ok;
+  }
+  const found = { path: ['deployment_runs', state.deployment_runs.indexOf(run), ...path], value };
+  return printShown(ctx, state, found, yqText, secretRefusal(key));
 };
 
 /** show_run_details RUN_ID: one run in detail. */

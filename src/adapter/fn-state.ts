@@ -13,7 +13,7 @@ import { formatUtc } from '../migrate/times.js';
 import { PHASES } from '../phases.js';
 import { setCurrentPhase, setReportedStatus } from '../runtime/attempts.js';
 import { initialState } from '../runtime/init.js';
-import { getLegacyValue, isLegacySecret, setLegacyValue } from '../runtime/legacy.js';
+import { getLegacyValue, setLegacyValue } from '../runtime/legacy.js';
 import { setInfra, setRuntime } from '../runtime/values.js';
 import { writeAtomic } from '../write/atomic.js';
 import { acquireLock } from '../write/lock.js';
@@ -22,14 +22,15 @@ import {
   eventOf,
   isFile,
   namedArgs,
+  printShown,
   readView,
+  secretRefusal,
   shown,
   stateExists,
   updateView,
   updateWithEvents,
   yqText,
 } from './helpers.js';
-import { redactForDisplay } from './secrets.js';
 
 /** `__phase_sequence`: the phase names, one per line (the adapter's PHASE_SEQUENCE). */
 export const phaseSequence: AdapterFunction = (ctx) => {
@@ -251,15 +252,11 @@ export const getState: AdapterFunction = async (ctx, args) => {
   const key = args[0] ?? '';
   const { state } = await readView(ctx, 'get_state');
   const found = getLegacyValue(state, key);
-  if (found && isLegacySecret(state, found)) {
-    throw new StateError(
-      'secret-refused',
-      `refused: ${key} is a secret and is never printed; scripts read a WireGuard key with get_wireguard_private_key HOST`,
-      { exitCode: ExitCode.invalid },
-    );
+  if (found === undefined) {
+    ctx.out.out(`${yqText(null)}\n`);
+    return ExitCode.ok;
   }
-  ctx.out.out(`${yqText(found === undefined ? null : redactForDisplay(found.value, found.path))}\n`);
-  return ExitCode.ok;
+  return printShown(ctx, state, found, yqText, secretRefusal(key));
 };
 
 function deprecatedUpdate(ctx: FunctionContext, where: string): void {

@@ -13,8 +13,35 @@ import {
   type UpdateResult,
   updateState,
 } from '../runtime/transaction.js';
+import { isSecretPath, knownSecrets, shownValue } from '../secrets.js';
 import { appendLogEvent, type LogEvent } from '../write/event-log.js';
 import type { FunctionContext } from './call.js';
+
+/**
+ * Prints what a reading function found at `path` of `data` (the state, or Terraform's own
+ * outputs) by the secret rule of src/secrets.ts: a value that is a secret, lies inside one or
+ * equals one is refused with `refusal` (exit 1, nothing printed); any other is printed by
+ * `format` with the secrets inside masked.
+ */
+export function printShown(
+  ctx: FunctionContext,
+  data: unknown,
+  found: { path: readonly (string | number)[]; value: unknown },
+  format: (value: unknown) => string,
+  refusal: string,
+): number {
+  const known = knownSecrets(data);
+  if (isSecretPath(data, found.path, known)) {
+    throw new StateError('secret-refused', refusal, { exitCode: ExitCode.invalid });
+  }
+  ctx.out.out(`${shownValue(found.path, found.value, known, format)}\n`);
+  return ExitCode.ok;
+}
+
+/** The refusal of a reading function asked for a secret (get_state, get_vm_info, get_run_info). */
+export function secretRefusal(key: string): string {
+  return `refused: ${key} is a secret and is never printed; scripts read a WireGuard key with get_wireguard_private_key HOST`;
+}
 
 /** Options for reading and writing the call's state file. */
 export function fileOptions(ctx: FunctionContext, command: string): StateFileOptions {

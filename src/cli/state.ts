@@ -5,10 +5,8 @@
 import { resolve } from 'node:path';
 import { formatStateError, StateError, UsageError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
-import { formatValue } from '../runtime/lookup.js';
 import { fastStateData } from '../runtime/read-data.js';
 import type { StateFileOptions, StateView, UpdateHooks, UpdateResult } from '../runtime/transaction.js';
-import { cleanBackendConfig, redactValue, scrubText } from '../secrets.js';
 import { maxBytes, stateFile, writeOptions } from './common.js';
 import type { Invocation } from './framework/types.js';
 import type { CliIO } from './io.js';
@@ -117,21 +115,4 @@ export async function readView(context: StateCommandContext, io: CliIO): Promise
 export async function readData(context: StateCommandContext, io: CliIO): Promise<DeploymentStateV2> {
   const fast = await fastStateData(resolve(io.cwd, context.file), context.file, context.maxBytes);
   return fast ?? (await readView(context, io)).state;
-}
-
-/**
- * A value as `get` and `vm info` print it (text, or JSON with `json`): secrets masked by the rule
- * of src/secrets.ts, with every secret of the file `known` (so an alias of a key, or a run's error
- * message that quotes one, is masked too), and backend settings cleaned of credentials an older
- * version may have stored.
- */
-export function shownValue(
-  path: readonly string[],
-  value: unknown,
-  known: ReadonlySet<string>,
-  json: boolean,
-): string {
-  const masked = redactValue(value, { key: path.at(-1), known });
-  const cleaned = path[0] === 'terraform_backend' ? cleanBackendConfig(masked) : masked;
-  return scrubText(json ? JSON.stringify(cleaned) : formatValue(cleaned), known);
 }

@@ -1,5 +1,6 @@
 import { type Document, isMap, isNode, isPair, isScalar, type Node, type Pair, visit } from 'yaml';
 import { isStitched } from '../parse/stitch.js';
+import { maskPastedKeys } from '../secrets.js';
 import type { StepWarning } from './types.js';
 
 /**
@@ -37,9 +38,9 @@ function nameOf(pair: Pair): string {
   return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
 }
 
-// A private key pasted into a comment is never repeated: base64 runs are masked.
+// A private key pasted into a comment is never repeated (the secret rule's maskPastedKeys).
 function shown(comment: string): string {
-  const text = comment.trimEnd().replace(/[A-Za-z0-9+/=]{20,}/g, '<redacted>');
+  const text = maskPastedKeys(comment.trimEnd());
   return JSON.stringify(`#${text.length > 60 ? `${text.slice(0, 57)}...` : text}`);
 }
 

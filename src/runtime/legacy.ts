@@ -8,6 +8,7 @@
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { OUTPUTS_PATH, type RunKey, v2PlaceOf } from '../keymap.js';
 import { isPhaseApplicable, isPhaseName } from '../phases.js';
+import { isSecretPath } from '../secrets.js';
 import {
   beginAttempt,
   endAttempt,
@@ -22,7 +23,7 @@ import {
 import { RUNTIME_SECTIONS } from './lookup.js';
 import { blockStyle, currentRun } from './runs.js';
 import type { StateView } from './transaction.js';
-import { isSecretPath, setInfraValue, setRuntimeValue } from './values.js';
+import { setInfraValue, setRuntimeValue } from './values.js';
 
 /** What `get_state` found: the value and its v2 path (for the secret rule). */
 export interface LegacyValue {

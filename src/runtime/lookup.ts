@@ -1,16 +1,10 @@
-// The read side of the runtime values: where a key lives (routeKey), looking a value up, what is
-// a secret, and the freshness of the Terraform cache. Free of the YAML library and the schema, so
+// The read side of the runtime values: where a key lives (routeKey), looking a value up, and the
+// freshness of the Terraform cache. Free of the YAML library and the schema, so
 // that a query (`get`, `vm info`) on a v2 file loads neither; src/runtime/values.ts re-exports it.
 
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { VM_FIELD_MAP, v2PlaceOf } from '../keymap.js';
-import {
-  isSecretEntry,
-  isSecretPath as isSecretPathIn,
-  knownSecrets,
-  ownChild,
-  redactValue,
-} from '../secrets.js';
+import { ownChild } from '../secrets.js';
 
 /** Top-level sections the runtime layer owns (`runtime set` may write under them). */
 export const RUNTIME_SECTIONS = [
@@ -146,38 +140,6 @@ export function getValue(state: DeploymentStateV2, key: string): GotValue | unde
   if (value !== undefined)
     return { layer: 'infra', path: ['infrastructure_facts', 'outputs', ...infraPath], value };
   return undefined;
-}
-
-/**
- * True for a secret value: under a secret key (`private_key`, `*_private_key`, `password`, ...),
- * or a sensitive Terraform output (see src/secrets.ts for the rule).
- */
-export function isSecret(path: readonly string[], value: unknown): boolean {
-  return isSecretEntry(path.at(-1), value);
-}
-
-/**
- * True when the value at `path` (from the root of the state) is a secret or lies inside one, e.g.
- * the `value` of a sensitive output stored with `--include-sensitive`, or is a copy of one (pass
- * `known`, the state's known secrets, when already computed).
- */
-export function isSecretPath(
-  state: DeploymentStateV2,
-  path: readonly string[],
-  known?: ReadonlySet<string>,
-): boolean {
-  return isSecretPathIn(state, path, known);
-}
-
-/**
- * A copy of a value with every secret inside replaced by `<redacted>`; with `state`, also every
- * text equal to a secret stored anywhere in it (a YAML alias of a key, a copy under another name).
- */
-export function redactSecrets(value: unknown, path: readonly string[] = [], state?: unknown): unknown {
-  return redactValue(value, {
-    key: path.at(-1),
-    known: state === undefined ? undefined : knownSecrets(state),
-  });
 }
 
 /** Formats a value as `get` prints it: scalars as text, maps and lists as one-line JSON. */

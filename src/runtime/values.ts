@@ -20,12 +20,9 @@ export {
   freshnessWarning,
   type GotValue,
   getValue,
-  isSecret,
-  isSecretPath,
   type KeyRoute,
   parseDuration,
   RUNTIME_SECTIONS,
-  redactSecrets,
   routeKey,
   VM_FIELD_ALIASES,
 } from './lookup.js';

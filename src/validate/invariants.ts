@@ -1,5 +1,5 @@
 import { isPhaseApplicable, isPhaseName, PHASE_FLAG, PHASES } from '../phases.js';
-import { inNetwork, parseCidr, parseIPv4 } from './ipv4.js';
+import { isIPv4, parseCidr } from './ipv4.js';
 import { toPointer } from './pointer.js';
 import type { UnplacedProblem } from './problem.js';
 import { v1FindingProblems } from './v1-values.js';
@@ -154,8 +154,7 @@ function peerProblems(peers: Data, at: string[], networkText: string | undefined
     if (!isObject(peer) || typeof peer.ip !== 'string') continue;
     const pointer = toPointer([...at, host, 'ip']);
     const ip = peer.ip.replace(/\/32$/, '');
-    const address = parseIPv4(ip);
-    if (address === undefined) {
+    if (!isIPv4(ip)) {
       problems.push({
         severity: 'warning',
         code: 'peer-ip-invalid',
@@ -175,7 +174,7 @@ function peerProblems(peers: Data, at: string[], networkText: string | undefined
     } else {
       seen.set(ip, host);
     }
-    if (network && !inNetwork(address, network)) {
+    if (network && !network.check(ip, 'ipv4')) {
       problems.push({
         severity: 'warning',
         code: 'peer-ip-outside-network',

@@ -21,7 +21,7 @@ export const command: CommandSpec = {
   ],
   handler: (args, io) =>
     withStateFile(args, io, async (context) => {
-      const { compareRuns, runDifferences } = await import('../../runtime/history.js');
+      const { compareRuns, runDifferences } = await import('../../runtime/compare-runs.js');
       const state = await readData(context, io);
       const a = positional(args, 'a');
       const b = positional(args, 'b');

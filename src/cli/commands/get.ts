@@ -1,9 +1,9 @@
 import { ExitCode, StateError, UsageError } from '../../errors.js';
-import { freshnessWarning, getValue, isSecretPath, parseDuration } from '../../runtime/lookup.js';
-import { knownSecrets } from '../../secrets.js';
+import { formatValue, freshnessWarning, getValue, parseDuration } from '../../runtime/lookup.js';
+import { isSecretPath, knownSecrets, shownValue } from '../../secrets.js';
 import { FORMAT_OPTION, flag, positional, STATE_OPTIONS, stringOption, wantsJson } from '../common.js';
 import type { CommandSpec } from '../framework/types.js';
-import { readData, shownValue, withStateFile } from '../state.js';
+import { readData, withStateFile } from '../state.js';
 
 /** `get KEY`: a value of the runtime layer, else of the Terraform cache. */
 export const command: CommandSpec = {
@@ -68,7 +68,9 @@ export const command: CommandSpec = {
         }
         if (warning) io.stderr(`warning: ${warning}\n`);
       }
-      io.stdout(`${shownValue(found.path, found.value, known, json)}\n`);
+      io.stdout(
+        `${shownValue(found.path, found.value, known, json ? (value) => JSON.stringify(value) : formatValue)}\n`,
+      );
       return ExitCode.ok;
     }),
 };

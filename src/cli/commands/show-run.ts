@@ -15,7 +15,7 @@ export const command: CommandSpec = {
   ],
   handler: (args, io) =>
     withStateFile(args, io, async (context) => {
-      const { renderRun, runDetails } = await import('../../runtime/history.js');
+      const { renderRun, runDetails } = await import('../../runtime/show-run.js');
       const state = await readData(context, io);
       const runId = positional(args, 'run-id');
       io.stdout(

@@ -2,7 +2,7 @@ import { ExitCode } from '../../errors.js';
 import { FORMAT_OPTION, positional, STATE_OPTIONS, stringOption, wantsJson } from '../common.js';
 import type { ActionSpec, CommandSpec, Invocation } from '../framework/types.js';
 import type { CliIO } from '../io.js';
-import { readData, shownValue, update, withStateFile } from '../state.js';
+import { readData, update, withStateFile } from '../state.js';
 
 const VM = { name: 'vm', required: true, describe: 'VM name, e.g. k0rdent-abc-controller' } as const;
 
@@ -10,10 +10,10 @@ const VM = { name: 'vm', required: true, describe: 'VM name, e.g. k0rdent-abc-co
 function show(layer: 'info' | 'runtime') {
   return (args: Invocation, io: CliIO) =>
     withStateFile(args, io, async (context) => {
-      const { freshnessWarning, getValue, isSecretPath, parseDuration, VM_FIELD_ALIASES } = await import(
+      const { formatValue, freshnessWarning, getValue, parseDuration, VM_FIELD_ALIASES } = await import(
         '../../runtime/values.js'
       );
-      const { knownSecrets, REDACTED } = await import('../../secrets.js');
+      const { isSecretPath, knownSecrets, REDACTED, shownValue } = await import('../../secrets.js');
       const state = await readData(context, io);
       const vm = positional(args, 'vm');
       const field = typeof args.positionals.field === 'string' ? args.positionals.field : undefined;
@@ -40,7 +40,7 @@ function show(layer: 'info' | 'runtime') {
         ? json
           ? JSON.stringify(REDACTED)
           : REDACTED
-        : shownValue(found.path, found.value, known, json);
+        : shownValue(found.path, found.value, known, json ? (value) => JSON.stringify(value) : formatValue);
       io.stdout(`${shown}\n`);
       return ExitCode.ok;
     });
