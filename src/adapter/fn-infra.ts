@@ -23,15 +23,8 @@ import { readTerraform } from '../terraform/read.js';
 import { isInitialised, terraformOutputJson } from '../terraform/run.js';
 import { applyTerraformSync, backendMigrationEvent, describeSync } from '../terraform/sync.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
-import {
-  appendEvents,
-  namedArgs,
-  printShown,
-  readView,
-  secretRefusal,
-  stateExists,
-  updateView,
-} from './helpers.js';
+import { namedArgs, printShown, secretRefusal } from './helpers.js';
+import { appendEvents, readView, stateExists, updateView } from './state-io.js';
 
 function vmField(state: DeploymentStateV2, vm: string, field: string): { path: string[]; value: unknown } {
   const vms = state.infrastructure_facts?.outputs?.[VM_DETAILS] as

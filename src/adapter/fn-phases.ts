@@ -8,7 +8,7 @@ import { ExitCode } from '../errors.js';
 import { scriptPhaseStatus, setCurrentPhase } from '../runtime/attempts.js';
 import { requirePhase, resetFrom, setPhase } from '../runtime/phase-ops.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
-import { eventOf, readView, stateExists, updateView, updateWithEvents } from './helpers.js';
+import { eventOf, readView, stateExists, updateView, updateWithEvents } from './state-io.js';
 
 /** `install-k0s` → `install_k0s`, as the old functions normalised names. */
 function normalized(name: string | undefined): string {

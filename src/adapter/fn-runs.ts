@@ -19,20 +19,8 @@ import { renderRun } from '../runtime/show-run.js';
 import { parseDuration } from '../runtime/values.js';
 import { writeAtomic } from '../write/atomic.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
-import {
-  eventOf,
-  isFile,
-  namedArgs,
-  printShown,
-  readView,
-  secretRefusal,
-  shown,
-  stateExists,
-  updateView,
-  updateWithEvents,
-  valueAtPath,
-  yqText,
-} from './helpers.js';
+import { namedArgs, printShown, secretRefusal, shown, valueAtPath, yqText } from './helpers.js';
+import { eventOf, isFile, readView, stateExists, updateView, updateWithEvents } from './state-io.js';
 
 function bool(name: string, value: string | undefined): boolean {
   if (value === 'true') return true;

@@ -14,7 +14,8 @@ import { writeAtomic } from '../write/atomic.js';
 import { appendLogEvent } from '../write/event-log.js';
 import { acquireLock } from '../write/lock.js';
 import type { AdapterFunction, FunctionContext } from './call.js';
-import { eventOf, isFile, valueAtPath, yqText } from './helpers.js';
+import { valueAtPath, yqText } from './helpers.js';
+import { eventOf, isFile } from './state-io.js';
 
 function pathOf(ctx: FunctionContext, given: string | undefined, fallback: string): string {
   return resolve(ctx.cwd, given || fallback);

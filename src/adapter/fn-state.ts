@@ -18,19 +18,8 @@ import { setInfra, setRuntime } from '../runtime/values.js';
 import { writeAtomic } from '../write/atomic.js';
 import { acquireLock } from '../write/lock.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
-import {
-  eventOf,
-  isFile,
-  namedArgs,
-  printShown,
-  readView,
-  secretRefusal,
-  shown,
-  stateExists,
-  updateView,
-  updateWithEvents,
-  yqText,
-} from './helpers.js';
+import { namedArgs, printShown, secretRefusal, shown, yqText } from './helpers.js';
+import { eventOf, isFile, readView, stateExists, updateView, updateWithEvents } from './state-io.js';
 
 /** `__phase_sequence`: the phase names, one per line (the adapter's PHASE_SEQUENCE). */
 export const phaseSequence: AdapterFunction = (ctx) => {

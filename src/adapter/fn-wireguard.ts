@@ -10,7 +10,8 @@ import { PEERS_PATH } from '../keymap.js';
 import { formatUtc } from '../migrate/times.js';
 import { RefusedError } from '../runtime/transaction.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
-import { eventOf, namedArgs, readView, stateExists, updateView, updateWithEvents } from './helpers.js';
+import { namedArgs } from './helpers.js';
+import { eventOf, readView, stateExists, updateView, updateWithEvents } from './state-io.js';
 
 type Peers = Record<string, Record<string, unknown>>;
 

@@ -248,7 +248,6 @@ export function applyTerraformSync(
 }
 
 /** True for a cached output marked sensitive (`{sensitive: true, ...}`): never print its value. */
-export { isSensitiveOutput } from '../secrets.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sync helpers
