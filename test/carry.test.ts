@@ -321,3 +321,21 @@ describe('class 6: an invalid wireguard_network is a warning, not a silent skip'
     expect(codes).toEqual(['value-carried config.wireguard_network']);
   });
 });
+
+describe('readTime of RFC 3339 UTC text', () => {
+  // A leading space skips the quick path for canonical UTC text, so the two paths can be compared.
+  const slow = (text: string) => readTime(` ${text}`);
+  it('reads as the full path does, on every month, day and edge of the clock', () => {
+    const texts: string[] = [];
+    for (const year of ['0999', '1000', '1900', '2000', '2023', '2024', '9999']) {
+      for (let month = 0; month <= 13; month++) {
+        for (const day of [0, 1, 28, 29, 30, 31, 32]) {
+          for (const time of ['00:00:00', '23:59:59', '23:59:60', '24:00:00', '12:60:00', '12:30:45.250']) {
+            texts.push(`${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${time}Z`);
+          }
+        }
+      }
+    }
+    for (const text of texts) expect(readTime(text), text).toEqual(slow(text));
+  });
+});

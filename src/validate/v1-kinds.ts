@@ -1,4 +1,4 @@
-import { readTime, unreadableReason } from '../migrate/times.js';
+import { isCanonicalUtc, readTime, unreadableReason } from '../migrate/times.js';
 import { toPointer } from './pointer.js';
 import { quote } from './schema.js';
 
@@ -118,6 +118,34 @@ function describe(value: unknown, path: ReadonlyArray<string | number>): string 
   return quote(value, toPointer(path));
 }
 
+/**
+ * True when a value of `kind` needs no finding: the common case, told without building its path
+ * (a file has hundreds of peer fields and phase times, and `validate` reads thousands of files).
+ * False means "ask {@link byKind}", which decides.
+ */
+export function plainlyFine(kind: string | undefined, value: unknown): boolean {
+  switch (kind) {
+    case 'legacyBool':
+      return value !== null;
+    case 'text':
+      return typeof value === 'string';
+    case 'timestamp':
+    case 'timing':
+      return typeof value === 'string' && isCanonicalUtc(value);
+    case 'peerRole':
+      return value === 'hub' || value === 'controller' || value === 'worker';
+    case 'count':
+      return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+    case 'port':
+      return (
+        value === null ||
+        (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535)
+      );
+    default:
+      return false;
+  }
+}
+
 /** Applies the rule of `kind` (a `$defs` name) to the value at `path`. */
 export function byKind(
   found: Findings,
@@ -214,6 +242,8 @@ export function byKind(
 // created_at, last_updated, phases.*.updated_at: converted to UTC; unreadable ones carried, and a
 // fallback stands in (said by the caller's `fallback`).
 function timestamp(found: Findings, value: unknown, path: Array<string | number>): void {
+  // Already RFC 3339 UTC (most are): nothing to say, and nothing to build a message from.
+  if (typeof value === 'string' && isCanonicalUtc(value)) return;
   const name = dotted(path);
   const fallback =
     path[0] === 'created_at'
@@ -255,7 +285,7 @@ function timestamp(found: Findings, value: unknown, path: Array<string | number>
 
 // deployment_start_time / deployment_end_time: each read on its own; the text is kept.
 function timing(found: Findings, value: unknown, path: Array<string | number>): void {
-  const name = dotted(path);
+  if (typeof value === 'string' && isCanonicalUtc(value)) return;
   if (value === null) {
     found.unset(path);
     return;
@@ -266,6 +296,7 @@ function timing(found: Findings, value: unknown, path: Array<string | number>): 
   }
   const read = readTime(String(value));
   if (read.utc !== undefined) return;
+  const name = dotted(path);
   const fallback =
     path[0] === 'deployment_start_time'
       ? "the run's started_at falls back to created_at"

@@ -10,6 +10,7 @@ import {
   Findings,
   isMap,
   kindOf,
+  plainlyFine,
   type Schema,
   type V1Finding,
 } from './v1-kinds.js';
@@ -33,9 +34,26 @@ const TOP = schemaV1.properties as unknown as Record<string, Schema>;
 // The keys a mapping's schema names (in its mapping branch when it is an anyOf).
 const propertiesOf = (schema: Schema | undefined): Record<string, Schema> =>
   schema?.properties ?? schema?.anyOf?.find((branch) => branch.properties)?.properties ?? {};
-const CONFIG = propertiesOf(TOP.config);
-const PEER = propertiesOf(DEFS.wireguardPeer);
-const PHASE_ENTRY = propertiesOf(DEFS.phaseEntry);
+// The kind of each key a mapping's schema names, looked up once.
+const kindsOf = (properties: Record<string, Schema>): Map<string, string | undefined> =>
+  new Map(Object.entries(properties).map(([key, schema]) => [key, kindOf(schema)]));
+const CONFIG = kindsOf(propertiesOf(TOP.config));
+const PEER = kindsOf(propertiesOf(DEFS.wireguardPeer));
+const PHASE_ENTRY = kindsOf(propertiesOf(DEFS.phaseEntry));
+
+// byKind for a key of a known mapping, its path built only when there may be something to say.
+function checkKey(
+  found: Findings,
+  kinds: ReadonlyMap<string, string | undefined>,
+  at: ReadonlyArray<string | number>,
+  key: string,
+  value: unknown,
+): void {
+  if (!kinds.has(key)) return;
+  const kind = kinds.get(key);
+  if (value === undefined || plainlyFine(kind, value)) return;
+  byKind(found, kind, value, [...at, key]);
+}
 
 /**
  * The values of a v1 file that the migration takes with a warning (see {@link V1Action}), in the
@@ -60,8 +78,7 @@ export function v1Findings(data: Data): V1Finding[] {
           found.carry(path, value, 'not a mapping', '; config is an empty map');
           break;
         }
-        for (const [name, child] of Object.entries(value))
-          if (name in CONFIG) byKind(found, kindOf(CONFIG[name]), child, [key, name]);
+        for (const [name, child] of Object.entries(value)) checkKey(found, CONFIG, [key], name, child);
         break;
       case 'vm_states':
         if (value === null) found.emptyMap(path, value);
@@ -82,8 +99,7 @@ export function v1Findings(data: Data): V1Finding[] {
             found.carry(at, peer, 'not a mapping');
             continue;
           }
-          for (const [field, child] of Object.entries(peer))
-            if (field in PEER) byKind(found, kindOf(PEER[field]), child, [...at, field]);
+          for (const [field, child] of Object.entries(peer)) checkKey(found, PEER, at, field, child);
         }
         break;
       case 'phases':
@@ -102,8 +118,7 @@ export function v1Findings(data: Data): V1Finding[] {
               message: `phases.${name} has no status: pending, as the deployer reads a phase without one`,
             });
           for (const [field, child] of Object.entries(fields))
-            if (field !== 'status' && field in PHASE_ENTRY)
-              byKind(found, kindOf(PHASE_ENTRY[field]), child, [...at, field]);
+            if (field !== 'status') checkKey(found, PHASE_ENTRY, at, field, child);
           if (fields.updated_at === undefined)
             found.add({
               path: [...at, 'updated_at'],
