@@ -10,6 +10,7 @@ import { migrateParsed } from '../src/migrate/engine.js';
 import { readTime, toUtc, ZONE_OFFSETS } from '../src/migrate/times.js';
 import { decodeStateBytes } from '../src/parse/decode.js';
 import { parseState } from '../src/parse/parse.js';
+import { byKind, Findings, plainlyFine } from '../src/validate/v1-kinds.js';
 import { validateParsed } from '../src/validate/validate.js';
 import { repoRoot } from './helpers.js';
 
@@ -337,5 +338,63 @@ describe('readTime of RFC 3339 UTC text', () => {
       }
     }
     for (const text of texts) expect(readTime(text), text).toEqual(slow(text));
+  });
+});
+
+describe('plainlyFine, the quick pass before byKind', () => {
+  it('passes only values byKind has nothing to say about', () => {
+    const kinds = [
+      'legacyBool',
+      'text',
+      'digits',
+      'count',
+      'port',
+      'cidr',
+      'timestamp',
+      'timing',
+      'durationSeconds',
+      'exitCode',
+      'peerRole',
+      undefined,
+    ];
+    const values: unknown[] = [
+      null,
+      true,
+      false,
+      'true',
+      '',
+      'text',
+      0,
+      1,
+      -1,
+      1.5,
+      65535,
+      65536,
+      2 ** 60,
+      '42',
+      'hub',
+      'worker',
+      'boss',
+      '2025-07-01T10:00:00Z',
+      '2025-07-01T10:00:00.250Z',
+      '2025-02-30T10:00:00Z',
+      '2025-07-01 12:00:00 +02',
+      '10.0.0.0/24',
+      {},
+      [],
+      { a: 1 },
+    ];
+    let passed = 0;
+    for (const kind of kinds) {
+      for (const value of values) {
+        if (!plainlyFine(kind, value)) continue;
+        passed++;
+        const found = new Findings();
+        byKind(found, kind, value, ['config', 'key']);
+        expect(found.list, `${kind} ${JSON.stringify(value)}`).toEqual([]);
+      }
+    }
+    // The quick pass is taken for the common values (not a check that passes nothing).
+    expect(passed).toBeGreaterThan(20);
   });
 });
