@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, type FileHandle, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ExitCode, StateError } from '../errors.js';
 import { formatBytes } from '../read/read-file.js';
@@ -12,6 +11,26 @@ export class WriteError extends StateError {
 }
 
 const TEMP_MARK = '.k0rdent-state-tmp-';
+
+/** Temp files this process has named (after its random part, so that its names never repeat). */
+let tempCount = 0;
+
+/** This process's part of its temp names. */
+const TEMP_PROCESS = Math.random().toString(36).slice(2, 10);
+
+/** Attempts at a fresh temp name: one is taken only when another process created it first. */
+const TEMP_ATTEMPTS = 8;
+
+/**
+ * A temp name for a write of `target`. Not from a cryptographic source on purpose: the temp file
+ * is created with `open(…, 'wx')` (O_CREAT | O_EXCL), which refuses a name that exists, a symbolic
+ * link included, so an unpredictable name adds no safety; and loading node:crypto costs a cold
+ * call about 5 ms (bench/RESULTS.md).
+ */
+function tempName(target: string): string {
+  tempCount += 1;
+  return join(dirname(target), `${tempPrefix(target)}${TEMP_PROCESS}${tempCount.toString(36)}`);
+}
 
 /** Name prefix of the temp files written beside `file`. */
 export function tempPrefix(file: string): string {
@@ -84,6 +103,16 @@ export function describeFsError(error: unknown): string {
   }
 }
 
+/** Creates `temp` exclusively; undefined when the name is taken. */
+async function openFresh(temp: string, mode: number): Promise<FileHandle | undefined> {
+  try {
+    return await open(temp, 'wx', mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
+  }
+}
+
 /**
  * Replaces `file` with `content` atomically: a temp file in the same folder (same mode as the
  * file it replaces), fsync, rename over the file, fsync the folder. On failure the original is
@@ -99,9 +128,17 @@ export async function writeAtomic(file: string, content: string | Uint8Array, mo
       () => 0o600,
     );
   }
-  const temp = join(folder, `${tempPrefix(target)}${randomBytes(6).toString('hex')}`);
+  let temp = tempName(target);
+  let created = false;
   try {
-    const handle = await open(temp, 'wx', fileMode);
+    let handle = await openFresh(temp, fileMode);
+    for (let attempt = 1; handle === undefined; attempt++) {
+      temp = tempName(target);
+      // The last attempt's error, if its name is taken too, is the one reported.
+      handle =
+        attempt + 1 < TEMP_ATTEMPTS ? await openFresh(temp, fileMode) : await open(temp, 'wx', fileMode);
+    }
+    created = true;
     try {
       await handle.writeFile(content);
       await handle.sync();
@@ -112,7 +149,8 @@ export async function writeAtomic(file: string, content: string | Uint8Array, mo
     await chmod(temp, fileMode);
     await rename(temp, target);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    // Never a file of the same name that another process created.
+    if (created) await unlink(temp).catch(() => undefined);
     throw new WriteError(
       'write-failed',
       `could not be written: ${describeFsError(error)}; the original file is unchanged, run the command again`,
