@@ -1,7 +1,7 @@
 // Unit tests of the library behind `validate`: decoding, parsing, version detection, positions,
 // schema problems, invariants, IPv4 helpers, sizes; and the CLI's --format json and --schema.
 import { readFileSync } from 'node:fs';
-import { isIPv4 } from 'node:net';
+import { BlockList, isIPv4 as netIsIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, formatStateError, ReadError, StateError, VersionError } from '../src/errors.js';
@@ -9,7 +9,7 @@ import { decodeStateBytes } from '../src/parse/decode.js';
 import { detectVersion, MAX_ALIAS_COUNT, NotAStateError, parseState } from '../src/parse/parse.js';
 import { DEFAULT_MAX_BYTES, formatBytes, parseSize } from '../src/read/read-file.js';
 import { v1Warnings, v2Invariants } from '../src/validate/invariants.js';
-import { parseCidr } from '../src/validate/ipv4.js';
+import { isIPv4, parseCidr } from '../src/validate/ipv4.js';
 import { locate, pointerSegments, toPointer } from '../src/validate/positions.js';
 import type { UnplacedProblem } from '../src/validate/problem.js';
 import { quote } from '../src/validate/schema.js';
@@ -534,7 +534,6 @@ describe('v2 invariants', () => {
 });
 
 describe('IPv4 helpers', () => {
-  // The validator takes addresses by node:net isIPv4: these pin that it agrees with what was promised.
   it('isIPv4', () => {
     expect(isIPv4('0.0.0.0')).toBe(true);
     expect(isIPv4('172.24.24.1')).toBe(true);
@@ -612,6 +611,68 @@ describe('IPv4 helpers', () => {
     expect(top?.check('255.255.255.255', 'ipv4')).toBe(true);
     for (const bad of ['1.2.3.4\n', '1.2.3.4 ', '0x1.2.3.4', '00.0.0.0', '1.2.3.-0', '１.2.3.4']) {
       expect(isIPv4(bad), JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  // ipv4.ts parses addresses itself (node:net costs a cold write its load): it must answer
+  // exactly what node:net's isIPv4 and BlockList answer, on well-formed and malformed text alike.
+  it('agree with node:net isIPv4 and BlockList over a spread of inputs', () => {
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const octet = () =>
+      [
+        () => String(random(256)),
+        () => String(random(1000)),
+        () => `0${random(100)}`,
+        () => ['0', '00', '255', '256', '-1', ' 1', '1 ', '0x1f', '+1', '', 'a', '１', '1e1'][random(13)],
+      ][random(8) < 6 ? 0 : 1 + random(3)]();
+    const address = () => {
+      const count = random(10) < 8 ? 4 : [1, 2, 3, 5][random(4)];
+      let text = Array.from({ length: count }, octet).join('.');
+      if (random(20) === 0) text = [` ${text}`, `${text}\n`, `${text}.`, `.${text}`, `${text}/8`][random(5)];
+      return text;
+    };
+    let valid = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const text = address();
+      expect(isIPv4(text), JSON.stringify(text)).toBe(netIsIPv4(text));
+      if (netIsIPv4(text)) valid++;
+    }
+    expect(valid).toBeGreaterThan(5_000);
+
+    const quad = () => Array.from({ length: 4 }, () => random(256)).join('.');
+    const near = (base: string) => {
+      const parts = base.split('.').map(Number);
+      const at = random(4);
+      parts[at] = Math.max(0, Math.min(255, (parts[at] ?? 0) + random(5) - 2));
+      return parts.join('.');
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const base =
+        random(4) === 0 ? ['0.0.0.0', '255.255.255.255', '10.0.0.0', '172.24.24.1'][random(4)] : quad();
+      const prefix = random(34);
+      const network = parseCidr(`${base}/${prefix}`);
+      if (prefix > 32) {
+        expect(network, `${base}/${prefix}`).toBeUndefined();
+        continue;
+      }
+      const reference = new BlockList();
+      reference.addSubnet(base as string, prefix, 'ipv4');
+      for (const candidate of [
+        base as string,
+        near(base as string),
+        near(near(base as string)),
+        quad(),
+        '0.0.0.0',
+        '255.255.255.255',
+      ]) {
+        expect(network?.check(candidate, 'ipv4'), `${candidate} in ${base}/${prefix}`).toBe(
+          reference.check(candidate, 'ipv4'),
+        );
+      }
     }
   });
 });
