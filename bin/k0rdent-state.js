@@ -4,20 +4,22 @@
 // nothing-to-do case is decided before anything else is loaded. Everything else runs the CLI
 // bundled into one file by `npm run build` (scripts/bundle.mjs), loaded with its V8 code cache
 // (bin/load.js): a cold call costs little more than Node's own start.
-let fastAuto;
-try {
-  ({ fastAuto } = require('../dist/cli/fast-auto.cjs'));
-} catch (error) {
-  if (error.code !== 'MODULE_NOT_FOUND' && error.code !== 'ENOENT') throw error;
-  process.stderr.write('k0rdent-state: dist/cli/ is missing: build the package first (npm run build)\n');
-  process.exit(70);
-}
-
 const argv = process.argv.slice(2);
 // The bash adapter's own entries (shell/state-management.sh): its co-process and its one call per
-// process; neither goes through the command line parser.
+// process; neither goes through the command line parser, nor the `migrate --auto` check.
 const adapter = argv[0] === '__serve' || argv[0] === '__adapter-call';
-const quick = adapter ? undefined : fastAuto(argv, process.cwd(), process.env);
+let quick;
+if (!adapter) {
+  let fastAuto;
+  try {
+    ({ fastAuto } = require('../dist/cli/fast-auto.cjs'));
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND' && error.code !== 'ENOENT') throw error;
+    process.stderr.write('k0rdent-state: dist/cli/ is missing: build the package first (npm run build)\n');
+    process.exit(70);
+  }
+  quick = fastAuto(argv, process.cwd(), process.env);
+}
 if (quick !== undefined) {
   process.exitCode = quick;
 } else {

@@ -3,7 +3,9 @@
  * VM runtime checks, and the Terraform cache (sync_terraform_to_state, cache_terraform_outputs,
  * get_terraform_output, get_cached_infra, cache_invalidate). VM facts live at
  * infrastructure_facts.outputs.vm_details; `terraform output -json` is run by the library
- * itself, in TERRAFORM_DIR, with the local state file as the fallback.
+ * itself, in TERRAFORM_DIR, with the local state file as the fallback. The Terraform modules are
+ * imported by the functions that use them: a call of another function in a process of its own
+ * (the adapter's fallback) does not load them.
  */
 import { resolve } from 'node:path';
 import { ExitCode, StateError } from '../errors.js';
@@ -19,9 +21,6 @@ import {
   setInfraValue,
 } from '../runtime/values.js';
 import type { TerraformSnapshot } from '../terraform/common.js';
-import { readTerraform } from '../terraform/read.js';
-import { isInitialised, terraformOutputJson } from '../terraform/run.js';
-import { applyTerraformSync, backendMigrationEvent, describeSync } from '../terraform/sync.js';
 import { type AdapterFunction, Answer, type FunctionContext } from './call.js';
 import { namedArgs, printShown, secretRefusal } from './helpers.js';
 import { appendEvents, readView, stateExists, updateView } from './state-io.js';
@@ -90,6 +89,10 @@ function terraformSettings(args: readonly string[]): { dir: string; bin: string;
  * points to. Throws a one-line error naming the folder when neither works.
  */
 async function readTerraformFor(ctx: FunctionContext, dir: string, bin: string): Promise<TerraformSnapshot> {
+  const [{ isInitialised, terraformOutputJson }, { readTerraform }] = await Promise.all([
+    import('../terraform/run.js'),
+    import('../terraform/read.js'),
+  ]);
   let outputsText: string | undefined;
   let why = '';
   if (bin !== '' && isInitialised(resolve(ctx.cwd, dir))) {
@@ -127,6 +130,7 @@ async function syncFromTerraform(
   force = false,
 ): Promise<string> {
   const snapshot = await readTerraformFor(ctx, dir, bin);
+  const { applyTerraformSync, backendMigrationEvent, describeSync } = await import('../terraform/sync.js');
   let event: ReturnType<typeof backendMigrationEvent>;
   const { value } = await updateView(
     ctx,
@@ -174,6 +178,7 @@ export const cacheTerraformOutputs = syncTerraformToState;
 export const refreshAllVmData: AdapterFunction = async (ctx, args) => {
   const { dir, bin, rest } = terraformSettings(args);
   const table = rest[0] ?? '';
+  const { isInitialised } = await import('../terraform/run.js');
   if (bin !== '' && isInitialised(resolve(ctx.cwd, dir))) {
     ctx.out.print('info', 'Refreshing VM data from Terraform...');
     ctx.out.err(`${await syncFromTerraform(ctx, dir, bin, 'refresh_all_vm_data')}\n`);
@@ -303,6 +308,7 @@ export const getCachedInfra: AdapterFunction = async (ctx, args) => {
 export const getTerraformOutput: AdapterFunction = async (ctx, args) => {
   const { dir, bin, rest: given } = terraformSettings(args);
   const [key = '', ...rest] = given;
+  const { isInitialised, terraformOutputJson } = await import('../terraform/run.js');
   if (bin !== '' && isInitialised(resolve(ctx.cwd, dir))) {
     const run = await terraformOutputJson(bin, resolve(ctx.cwd, dir));
     if (run.ok) {
