@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { adapterCallCommand, serveCommand } from './adapter.js';
+import { fdWriter } from './stdio.js';
 
 /**
  * Entry of the bash adapter's two hidden commands over the real process: `__adapter-call` (one
@@ -29,8 +30,14 @@ export async function adapterMain(argv: readonly string[]): Promise<number> {
     // Connections a vanished shell left open must not keep the process alive.
     process.exit(code);
   }
+  // The records go to the shell's process substitution, a pipe: written without building
+  // process.stdout (see stdio.ts). A shell that stopped reading has nothing left to be told.
   return adapterCallCommand(argv.slice(1), {
-    stdout: (text) => process.stdout.write(text),
+    stdout: fdWriter(
+      1,
+      () => process.stdout,
+      () => undefined,
+    ),
     cwd: process.cwd(),
   });
 }

@@ -1,5 +1,18 @@
 import { type CliIO, readCapped } from './io.js';
+import { fdWriter, mayBeTerminal } from './stdio.js';
 import { handleProcessWarnings } from './warnings.js';
+
+function ignore(): void {}
+
+// Standard output's stream, when a write falls back to it: a reader that stops early (`| head`)
+// is not an error of ours there either.
+function stdoutStream(): NodeJS.WriteStream {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  return process.stdout;
+}
 
 /**
  * Entry point of the `k0rdent-state` binary: runs the CLI over the real process. Unexpected
@@ -8,23 +21,21 @@ import { handleProcessWarnings } from './warnings.js';
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
   const debug = Boolean(process.env.K0RDENT_STATE_DEBUG);
-  handleProcessWarnings(process, (text) => process.stderr.write(text), {
+  const stderr = fdWriter(2, () => process.stderr, ignore);
+  handleProcessWarnings(process, stderr, {
     quiet: argv.includes('-q') || argv.includes('--quiet'),
     debug,
   });
-  // A reader that stops early (`| head`) is not an error of ours: stop quietly.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
+  const isTTY = mayBeTerminal(1, () => process.stdout.isTTY === true);
   const io: CliIO = {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    // A reader that stops early (`| head`) is not an error of ours: stop quietly.
+    stdout: fdWriter(1, stdoutStream, () => process.exit(0)),
+    stderr,
     env: process.env,
     cwd: process.cwd(),
-    isTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
-    columns: process.stdout.columns,
+    isTTY,
+    stderrIsTTY: mayBeTerminal(2, () => process.stderr.isTTY === true),
+    columns: isTTY ? process.stdout.columns : undefined,
     readStdin: (maxBytes) => readCapped(process.stdin, maxBytes),
   };
   try {
@@ -32,7 +43,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return await run(argv, io);
   } catch (error) {
     const detail = debug ? (error as Error).stack : (error as Error).message;
-    process.stderr.write(
+    stderr(
       `k0rdent-state: internal error: ${detail}; please report it (set K0RDENT_STATE_DEBUG=1 for details)\n`,
     );
     return 70;

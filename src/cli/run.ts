@@ -59,7 +59,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     verbose = invocation.global.verbose;
     const commandIO = invocation.global.quiet ? quietIO(io) : io;
     for (const note of deprecations) commandIO.stderr(`${PROGRAM}: ${note}\n`);
-    started = performance.now();
+    started = Date.now();
     try {
       code = await spec.handler(invocation, commandIO);
     } catch (error) {
@@ -70,7 +70,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   // validate prints its own timings with --verbose.
   if (verbose && name !== 'validate') {
-    io.stderr(`${PROGRAM} ${name}: exit ${code} after ${Math.round(performance.now() - started)} ms\n`);
+    io.stderr(`${PROGRAM} ${name}: exit ${code} after ${Date.now() - started} ms\n`);
   }
   return code;
 }
