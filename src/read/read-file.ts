@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ReadError } from '../errors.js';
+import { readRegularFileSync } from './read-sync.js';
 
 /** Default cap on the size of a state file: real files stay under 3 MB. */
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
@@ -94,6 +95,10 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
  */
 export async function readStateBytes(path: string, options: ReadOptions = {}): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // The usual case without the promise API (whose first use costs a cold call about 2 ms); every
+  // unusual one (a special file, the cap, an error) is read again below, which says what it is.
+  const plain = readRegularFileSync(path, maxBytes);
+  if (plain !== undefined) return plain;
   try {
     return await readRegularFile(path, maxBytes);
   } catch (error) {

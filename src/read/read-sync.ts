@@ -1,11 +1,12 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
-// Opening without blocking: a FIFO given by mistake must not hang the read (it is refused below).
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+// Opening without blocking: a FIFO given by mistake must not hang the read (it is refused below);
+// nor making a terminal the controlling one (as readRegularFile opens).
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 
 /**
  * Reads a regular file of at most `maxBytes` synchronously: for checking many small files, where
- * the asynchronous calls cost more than the reading. Undefined for anything else (missing, not a
+ * the asynchronous calls cost more than the reading, and for a cold call's one read. Undefined for anything else (missing, not a
  * regular file, too large, unreadable, changing while read): readStateBytes then reads it or says
  * what is wrong.
  */
