@@ -91,6 +91,23 @@ async function bundle() {
   });
 }
 
+/**
+ * bin/load.js reads the bundle as Latin-1, which costs half what decoding UTF-8 does; that is
+ * only right for an ASCII file. esbuild writes non-ASCII characters of strings as escapes, but
+ * not those of every regular expression: any left is reported here, with where it is.
+ */
+async function assertAscii() {
+  const file = join(out, 'k0rdent-state.cjs');
+  const text = await readFile(file, 'utf8');
+  let at = 0;
+  while (at < text.length && text.charCodeAt(at) < 0x80) at++;
+  if (at < text.length) {
+    throw new Error(
+      `${file} is not ASCII at offset ${at} (${JSON.stringify(text.slice(Math.max(0, at - 40), at + 40))}): write the character as an escape in its source`,
+    );
+  }
+}
+
 async function train() {
   const require = createRequire(import.meta.url);
   const { loadCli, CACHE } = require(join(root, 'bin', 'load.js'));
@@ -120,4 +137,5 @@ async function train() {
 }
 
 await bundle();
+await assertAscii();
 if (!process.argv.includes('--no-cache')) await train();

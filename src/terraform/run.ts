@@ -33,9 +33,11 @@ export function terraformOutputJson(bin: string, dir: string, timeoutMs = 120_00
           resolve({ ok: true, text: stdout });
           return;
         }
+        // Terraform frames its diagnostics with box-drawing characters (│ ╷ ╵), written as escapes
+        // to keep the bundle ASCII (bin/load.js).
         const first = String(stderr ?? '')
           .split('\n')
-          .map((line) => line.replace(/[│╷╵]/g, '').trim())
+          .map((line) => line.replace(/[\u2502\u2577\u2575]/g, '').trim())
           .find((line) => line !== '' && !/^Error:?$/.test(line));
         const code = (error as NodeJS.ErrnoException & { code?: unknown }).code;
         resolve({
