@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrateParsed } from '../src/migrate/engine.js';
-import { readTime, toUtc, ZONE_OFFSETS } from '../src/migrate/times.js';
+import { isReadableTime, readTime, toUtc, ZONE_OFFSETS } from '../src/migrate/times.js';
 import { decodeStateBytes } from '../src/parse/decode.js';
 import { parseState } from '../src/parse/parse.js';
 import { byKind, Findings, plainlyFine } from '../src/validate/v1-kinds.js';
@@ -341,6 +341,50 @@ describe('readTime of RFC 3339 UTC text', () => {
   });
 });
 
+describe('isReadableTime, readTime without the UTC text', () => {
+  it('says yes exactly when readTime reads the text, over zones, offsets, fractions and edges', () => {
+    const texts: string[] = [
+      '',
+      'now',
+      '2025-07-19',
+      '1752900000',
+      '2025-07-19T14:36:43',
+      ' 2025-07-19 14:36:43 +08 ',
+    ];
+    for (const date of ['2024-02-29', '2025-02-29', '2025-12-31', '2025-13-01', '2025-00-10', '0999-01-01']) {
+      for (const time of ['00:00', '14:36:43', '23:59:60', '24:00:00', '12:60:00', '12:30:45.250']) {
+        for (const zone of [
+          '',
+          'Z',
+          ' Z',
+          ' +08',
+          ' +0530',
+          ' +05:30',
+          ' -14',
+          ' +15',
+          ' +08:60',
+          ' PST',
+          ' pst',
+          ' CST',
+          ' XYZ',
+          ' ABCDEF',
+        ]) {
+          texts.push(`${date} ${time}${zone}`, `${date}T${time}${zone}`);
+        }
+      }
+    }
+    let readable = 0;
+    for (const text of texts) {
+      const expected = readTime(text).utc !== undefined;
+      if (expected) readable++;
+      expect(isReadableTime(text), JSON.stringify(text)).toBe(expected);
+    }
+    // Both answers are exercised.
+    expect(readable).toBeGreaterThan(100);
+    expect(texts.length - readable).toBeGreaterThan(100);
+  });
+});
+
 describe('plainlyFine, the quick pass before byKind', () => {
   it('passes only values byKind has nothing to say about', () => {
     const kinds = [
@@ -379,6 +423,8 @@ describe('plainlyFine, the quick pass before byKind', () => {
       '2025-07-01T10:00:00.250Z',
       '2025-02-30T10:00:00Z',
       '2025-07-01 12:00:00 +02',
+      '2025-07-01 12:00:00',
+      '2025-07-01 12:00:00 CST',
       '10.0.0.0/24',
       {},
       [],

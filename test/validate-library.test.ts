@@ -1,7 +1,7 @@
 // Unit tests of the library behind `validate`: decoding, parsing, version detection, positions,
 // schema problems, invariants, IPv4 helpers, sizes; and the CLI's --format json and --schema.
 import { readFileSync } from 'node:fs';
-import { isIPv4 } from 'node:net';
+import { BlockList, isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, formatStateError, ReadError, StateError, VersionError } from '../src/errors.js';
@@ -612,6 +612,36 @@ describe('IPv4 helpers', () => {
     expect(top?.check('255.255.255.255', 'ipv4')).toBe(true);
     for (const bad of ['1.2.3.4\n', '1.2.3.4 ', '0x1.2.3.4', '00.0.0.0', '1.2.3.-0', '１.2.3.4']) {
       expect(isIPv4(bad), JSON.stringify(bad)).toBe(false);
+    }
+  });
+});
+
+describe('a parsed network remembers its answers', () => {
+  it('answers as a fresh BlockList does, the first time and every time after', () => {
+    const networks = [
+      '172.24.24.0/24',
+      '172.24.24.77/24',
+      '10.0.0.0/8',
+      '10.0.0.1/32',
+      '0.0.0.0/0',
+      '192.168.100.0/30',
+    ];
+    const addresses: string[] = [];
+    for (const a of ['172.24.24', '172.24.25', '10.0.0', '10.255.255', '192.168.100', '8.8.8']) {
+      for (const last of [0, 1, 2, 3, 4, 11, 77, 254, 255]) addresses.push(`${a}.${last}`);
+    }
+    for (const text of networks) {
+      const [base, prefix] = text.split('/') as [string, string];
+      const fresh = new BlockList();
+      fresh.addSubnet(base, Number(prefix), 'ipv4');
+      const net = parseCidr(text);
+      for (let round = 0; round < 3; round++) {
+        for (const address of addresses) {
+          expect(net?.check(address, 'ipv4'), `${text} ${address} (round ${round})`).toBe(
+            fresh.check(address, 'ipv4'),
+          );
+        }
+      }
     }
   });
 });

@@ -64,6 +64,28 @@ export function readTime(
   // Most times in a file are already RFC 3339 UTC, as this tool and the deployer write them:
   // they read as themselves, without building a Date (validate reads thousands per batch).
   if (isCanonicalUtc(text)) return { utc: text };
+  const read = readInstant(text);
+  if (read.unreadable !== undefined) return read;
+  // Whole seconds through Date, the fraction as written: `.250` stays `.250`, never `.000`.
+  const utc = formatUtc(new Date(read.instant));
+  return { utc: read.fraction === undefined ? utc : utc.replace(/Z$/, `.${read.fraction}Z`) };
+}
+
+/**
+ * True when {@link readTime} reads `text` as a time (its `utc` is set), without formatting the
+ * result: `validate` asks this of every deployment_start_time it checks and needs only the answer.
+ */
+export function isReadableTime(text: string): boolean {
+  return isCanonicalUtc(text) || readInstant(text).unreadable === undefined;
+}
+
+// The reading of readTime, to the instant (whole seconds, in ms since the epoch) and the fraction
+// as written; formatting is left to the caller that needs the text.
+function readInstant(
+  text: string,
+):
+  | { instant: number; fraction: string | undefined; unreadable?: undefined }
+  | { unreadable: UnreadableTime; zone?: string } {
   const match = LOCAL_TIME.exec(text.trim());
   if (!match) return { unreadable: 'not-a-time' };
   const [, year, month, day, hour, minute, second = '0', fraction, zone] = match;
@@ -98,9 +120,7 @@ export function readTime(
   ) {
     return { unreadable: 'not-a-time' };
   }
-  // Whole seconds through Date, the fraction as written: `.250` stays `.250`, never `.000`.
-  const utc = formatUtc(new Date(local - offset * 60_000));
-  return { utc: fraction === undefined ? utc : utc.replace(/Z$/, `.${fraction}Z`) };
+  return { instant: local - offset * 60_000, fraction };
 }
 
 /**
@@ -137,20 +157,33 @@ export function creationInstant(createdAt: unknown, lastUpdated: unknown, now: D
   return formatUtc(now);
 }
 
-const CANONICAL_UTC = /^([1-9]\d{3})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
+const CANONICAL_UTC = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// The two-digit number at `at` of a text CANONICAL_UTC matched (its fields have fixed places).
+const twoDigits = (text: string, at: number): number =>
+  (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
 
 /**
  * True for `YYYY-MM-DDTHH:MM:SS[.fraction]Z` naming a real instant: a time {@link readTime} reads
  * as itself. (No leap second: 23:59:60 goes the full way.)
  */
 export function isCanonicalUtc(text: string): boolean {
-  const match = CANONICAL_UTC.exec(text);
-  if (!match) return false;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];
+  // test() and the digits read in place, not exec() and Number(): no match array and no
+  // substrings for the thousands of times `validate` checks per batch.
+  if (!CANONICAL_UTC.test(text)) return false;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
-  return day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59;
+  return (
+    day >= 1 &&
+    day <= days &&
+    twoDigits(text, 11) <= 23 &&
+    twoDigits(text, 14) <= 59 &&
+    twoDigits(text, 17) <= 59
+  );
 }
 
 /** Formats a date as RFC 3339 UTC without milliseconds. */

@@ -13,6 +13,8 @@ export interface IPv4Network {
 // Networks already parsed: a BlockList costs microseconds to build, and `validate` of a thousand
 // files asks for the same few networks again and again. Bounded, as the texts come from files.
 const parsed = new Map<string, IPv4Network | undefined>();
+// Addresses remembered per network (see buildNetwork).
+const MAX_ANSWERS = 1024;
 
 /**
  * Parses `a.b.c.d/n` (an address node:net `isIPv4` takes, a prefix of one or two digits up to 32)
@@ -42,6 +44,20 @@ function buildNetwork(text: string): IPv4Network | undefined {
   if (prefix > 32) return undefined;
   const network = new BlockList();
   network.addSubnet(address, prefix, 'ipv4');
+  // Answers already given, by address: BlockList.check builds a SocketAddress on every call
+  // (microseconds), and `validate` of a thousand files asks the same network about the same few
+  // peer addresses again and again. The answer is BlockList's own; bounded, as the texts come
+  // from files.
+  const answers = new Map<string, boolean>();
   // Only `check` is handed out: a shared network must not be added to.
-  return { check: (address, family) => network.check(address, family) };
+  return {
+    check: (address, family) => {
+      const known = answers.get(address);
+      if (known !== undefined) return known;
+      const answer = network.check(address, family);
+      if (answers.size >= MAX_ANSWERS) answers.clear();
+      answers.set(address, answer);
+      return answer;
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { isCanonicalUtc, readTime, unreadableReason } from '../migrate/times.js';
+import { isCanonicalUtc, isReadableTime, readTime, unreadableReason } from '../migrate/times.js';
 import { toPointer } from './pointer.js';
 import { quote } from './schema.js';
 
@@ -130,8 +130,9 @@ export function plainlyFine(kind: string | undefined, value: unknown): boolean {
     case 'text':
       return typeof value === 'string';
     case 'timestamp':
-    case 'timing':
       return typeof value === 'string' && isCanonicalUtc(value);
+    case 'timing':
+      return typeof value === 'string' && isReadableTime(value);
     case 'peerRole':
       return value === 'hub' || value === 'controller' || value === 'worker';
     case 'count':
@@ -294,8 +295,11 @@ function timing(found: Findings, value: unknown, path: Array<string | number>): 
     found.carry(path, value, 'not a time');
     return;
   }
-  const read = readTime(String(value));
-  if (read.utc !== undefined) return;
+  const text = String(value);
+  // Readable local times (the deployer's `2025-07-19 14:36:43 +08`) are common and need only the
+  // answer, not the UTC text.
+  if (isReadableTime(text)) return;
+  const read = readTime(text);
   const name = dotted(path);
   const fallback =
     path[0] === 'deployment_start_time'
