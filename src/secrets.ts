@@ -38,6 +38,11 @@ export const MIN_SECRET_LENGTH = 8;
 const SECRET_KEY =
   /(?:^|_)(?:private_key|password|passphrase|secret|token|access_key|secret_key|account_key|shared_key|api_key)$/i;
 
+// Answers of isSecretKey already given, by key (see there).
+const secretKeyAnswers = new Map<string, boolean>();
+const MAX_REMEMBERED_KEYS = 4096;
+const MAX_REMEMBERED_KEY = 200;
+
 /**
  * True for a mapping key whose value is a secret (see the module comment for the names). A value
  * the migration carried to `unrecognized` is named by its dotted v1 path, with ` (2)` when that
@@ -45,8 +50,18 @@ const SECRET_KEY =
  */
 export function isSecretKey(key: string | number | null | undefined): boolean {
   if (typeof key !== 'string') return false;
+  // A file has a few dozen key names, each asked about once per value: knownSecrets walks every
+  // key of a file, and `validate` of a batch walks every file with a problem to report. The
+  // answer of each short name is kept (bounded; the rule below decides it the first time).
+  const known = secretKeyAnswers.get(key);
+  if (known !== undefined) return known;
   const name = key.replace(/ \(\d+\)$/, '');
-  return SECRET_KEY.test(name.slice(name.lastIndexOf('.') + 1));
+  const answer = SECRET_KEY.test(name.slice(name.lastIndexOf('.') + 1));
+  if (key.length <= MAX_REMEMBERED_KEY) {
+    if (secretKeyAnswers.size >= MAX_REMEMBERED_KEYS) secretKeyAnswers.clear();
+    secretKeyAnswers.set(key, answer);
+  }
+  return answer;
 }
 
 /** True for a sensitive output: a mapping with `sensitive: true` (never show its value). */

@@ -60,6 +60,30 @@ describe('secret keys', () => {
   });
 });
 
+describe('secret keys asked again', () => {
+  it('get the first answer every time, whatever was asked in between', () => {
+    const names = [
+      'private_key',
+      'public_key',
+      'wireguard_peers.hub.private_key (2)',
+      'wireguard_peers.hub.public_key (2)',
+      'API_KEY',
+      'api_keys',
+      'x'.repeat(300),
+      `${'x'.repeat(300)}_token`,
+      'token (12)',
+      'token (x)',
+    ];
+    const first = names.map((name) => isSecretKey(name));
+    expect(first).toEqual([true, false, true, false, true, false, false, true, true, false]);
+    for (let round = 0; round < 3; round++) {
+      // Enough other names to wrap the remembered answers more than once.
+      for (let i = 0; i < 5000; i++) isSecretKey(`key_${round}_${i}${i % 7 === 0 ? '_password' : ''}`);
+      expect(names.map((name) => isSecretKey(name))).toEqual(first);
+    }
+  });
+});
+
 describe('values', () => {
   const state = {
     wireguard_config: { peers: { hub: { ip: '172.24.24.1', private_key: KEY, public_key: 'pub' } } },
