@@ -122,14 +122,27 @@ export function knownSecrets(data: unknown): Set<string> {
   };
   const walked = new WeakSet<object>();
   const walk = (value: unknown, key: string | undefined): void => {
+    // A scalar (most values) is a secret only under a secret key: a sensitive output is a
+    // mapping. Told without the mapping checks, and the walk goes by keys and index rather than
+    // Object.entries pairs: `validate` walks every file it has a problem to report in.
+    if (value === null || typeof value !== 'object') {
+      if (typeof value === 'string' && value.length >= MIN_SECRET_LENGTH && isSecretKey(key))
+        secrets.add(value);
+      return;
+    }
     if (isSecretEntry(key, value)) {
       collect(value);
       return;
     }
-    if (value === null || typeof value !== 'object' || walked.has(value)) return;
+    if (walked.has(value)) return;
     walked.add(value);
-    if (Array.isArray(value)) for (const item of value) walk(item, undefined);
-    else for (const [name, item] of Object.entries(value)) walk(item, name);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) walk(value[i], undefined);
+    } else {
+      const record = value as Record<string, unknown>;
+      const names = Object.keys(record);
+      for (let i = 0; i < names.length; i++) walk(record[names[i] as string], names[i]);
+    }
   };
   walk(data, undefined);
   return secrets;

@@ -86,6 +86,9 @@ const RESERVED_KEYS = new Set(['null', 'true', 'false', '__proto__']);
 /** Longest implicit key the library accepts is 1024 characters; stay well under it. */
 const MAX_KEY_LENGTH = 1000;
 
+// The last text UNSUPPORTED found nothing in.
+let lastSupported: string | undefined;
+
 class Bail {}
 const BAIL = new Bail();
 
@@ -93,7 +96,12 @@ const UNKNOWN: FastNode = { kind: 'scalar', start: -1, end: -1 };
 
 /** Reads `text` when it is in the supported subset; undefined otherwise (use the library). */
 export function fastParse(text: string, options: { nodes?: boolean } = {}): FastParsed | undefined {
-  if (UNSUPPORTED.test(text)) return undefined;
+  // The scan once per text: validate reads a text with a problem to place a second time, for
+  // its node ranges.
+  if (text !== lastSupported) {
+    if (UNSUPPORTED.test(text)) return undefined;
+    lastSupported = text;
+  }
   const reader = new Reader(text, options.nodes === true);
   try {
     return reader.document();
