@@ -333,7 +333,7 @@ class Reader {
         item = this.nested(indent, false);
       } else if (this.isSeqItem(p)) {
         throw BAIL;
-      } else if (this.keyEnd(p) !== undefined) {
+      } else if (this.isKeyLine(p)) {
         item = this.blockMap(p - lineStart, p);
       } else {
         item = this.inline(p, false);
@@ -373,13 +373,21 @@ class Reader {
     if (next > indent) {
       const at = this.pos + next;
       if (this.isSeqItem(at)) return this.blockSeq(next);
-      if (this.keyEnd(at) === undefined) throw BAIL;
+      if (!this.isKeyLine(at)) throw BAIL;
       return this.blockMap(next, at);
     }
     // A sequence may sit at the same indentation as the key it belongs to.
     if (inMap && next === indent && next >= 0 && this.isSeqItem(this.pos + next)) return this.blockSeq(next);
     this.node = UNKNOWN;
     return null;
+  }
+
+  /** Whether the line holds `KEY: ` (or `KEY:` at its end) from `p`: {@link keyEnd} is defined. */
+  private isKeyLine(p: number): boolean {
+    // The plain word most keys are, told by the regular expression blockMap then reads it with
+    // (native code, where keyEnd is a loop over the characters); keyEnd for the rest.
+    KEY_START.lastIndex = p;
+    return KEY_START.test(this.text) || this.keyEnd(p) !== undefined;
   }
 
   /**
