@@ -351,17 +351,52 @@ describe('isReadableTime, readTime without the UTC text', () => {
       '2025-07-19T14:36:43',
       ' 2025-07-19 14:36:43 +08 ',
     ];
-    for (const date of ['2024-02-29', '2025-02-29', '2025-12-31', '2025-13-01', '2025-00-10', '0999-01-01']) {
-      for (const time of ['00:00', '14:36:43', '23:59:60', '24:00:00', '12:60:00', '12:30:45.250']) {
+    for (const date of [
+      '2024-02-29',
+      '2025-02-29',
+      '2100-02-29',
+      '2000-02-29',
+      '2025-04-31',
+      '2025-12-31',
+      '2025-06-15',
+      '2025-13-01',
+      '2025-00-10',
+      '2025-01-00',
+      '0999-01-01',
+      '0100-01-01',
+      '0099-12-31',
+      '0000-01-01',
+      '9999-12-31',
+    ]) {
+      for (const time of [
+        '00:00',
+        '00:00:00',
+        '14:36:43',
+        '12:30:60',
+        '23:59:59',
+        '23:59:60',
+        '23:58:60',
+        '22:59:60',
+        '24:00:00',
+        '12:60:00',
+        '12:30:61',
+        '12:30:45.250',
+      ]) {
         for (const zone of [
           '',
           'Z',
           ' Z',
           ' +08',
-          ' +0530',
-          ' +05:30',
+          ' -08',
+          ' +00',
+          ' +14',
           ' -14',
           ' +15',
+          ' +99',
+          '  +08',
+          '+08',
+          ' +0530',
+          ' +05:30',
           ' +08:60',
           ' PST',
           ' pst',
@@ -379,9 +414,12 @@ describe('isReadableTime, readTime without the UTC text', () => {
       if (expected) readable++;
       expect(isReadableTime(text), JSON.stringify(text)).toBe(expected);
     }
-    // Both answers are exercised.
+    // Both answers are exercised, and so is the deployer's own spelling (told from its digits).
     expect(readable).toBeGreaterThan(100);
     expect(texts.length - readable).toBeGreaterThan(100);
+    const deployers = texts.filter((text) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2} [+-]\d{2}$/.test(text));
+    expect(deployers.length).toBeGreaterThan(500);
+    expect(deployers.filter((text) => isReadableTime(text)).length).toBeGreaterThan(100);
   });
 });
 

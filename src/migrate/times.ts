@@ -76,8 +76,36 @@ export function readTime(
  * result: `validate` asks this of every deployment_start_time it checks and needs only the answer.
  */
 export function isReadableTime(text: string): boolean {
-  return isCanonicalUtc(text) || readInstant(text).unreadable === undefined;
+  if (isCanonicalUtc(text)) return true;
+  // The deployer's own spelling, `2025-07-19 14:36:43 +08` (deployment_start_time of every E3+
+  // file): told from its digits in place. Its validity is the full reading's: a zone of at most
+  // 14 hours, and a date and time Date.UTC gives back unchanged, i.e. a year of 100 or more (it
+  // reads 0-99 as 1900-1999), a real month and day, and a time that does not run into the next
+  // day (23:59:60 does; a leap second elsewhere only moves the minute).
+  if (DEPLOYER_LOCAL.test(text)) {
+    const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+    const month = twoDigits(text, 5);
+    const day = twoDigits(text, 8);
+    const hour = twoDigits(text, 11);
+    const minute = twoDigits(text, 14);
+    const second = twoDigits(text, 17);
+    return (
+      twoDigits(text, 21) <= 14 &&
+      year >= 100 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= daysIn(year, month) &&
+      hour <= 23 &&
+      minute <= 59 &&
+      second <= 60 &&
+      !(hour === 23 && minute === 59 && second === 60)
+    );
+  }
+  return readInstant(text).unreadable === undefined;
 }
+
+const DEPLOYER_LOCAL = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2} [+-]\d{2}$/;
 
 // The reading of readTime, to the instant (whole seconds, in ms since the epoch) and the fraction
 // as written; formatting is left to the caller that needs the text.
@@ -160,7 +188,14 @@ export function creationInstant(createdAt: unknown, lastUpdated: unknown, now: D
 const CANONICAL_UTC = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-// The two-digit number at `at` of a text CANONICAL_UTC matched (its fields have fixed places).
+// Days of a month (1-12; 0 for any other) of the proleptic Gregorian calendar, as Date counts them.
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
+}
+
+// The two-digit number at `at` of a text a fixed-place pattern matched (CANONICAL_UTC,
+// DEPLOYER_LOCAL).
 const twoDigits = (text: string, at: number): number =>
   (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
 
@@ -175,11 +210,9 @@ export function isCanonicalUtc(text: string): boolean {
   const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
   const month = twoDigits(text, 5);
   const day = twoDigits(text, 8);
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
   return (
     day >= 1 &&
-    day <= days &&
+    day <= daysIn(year, month) &&
     twoDigits(text, 11) <= 23 &&
     twoDigits(text, 14) <= 59 &&
     twoDigits(text, 17) <= 59
