@@ -216,6 +216,36 @@ describe('fastParse', () => {
     }
   });
 
+  it('gives a one-line event or phase mapping the nodes flowMap gives it', () => {
+    // The quick expression for these lines refuses a comment after them, which flowMap reads:
+    // the same line with and without one, as the value of a key, compared node for node.
+    const lines = new Set<string>();
+    for (const { text } of fixtures) {
+      for (const line of text.split('\n')) {
+        const at = line.indexOf(': {');
+        if (at > 0 && line.trimEnd().endsWith('}')) lines.add(line.slice(at + 2).trimEnd());
+      }
+    }
+    for (const extra of [
+      '{a: "x"}',
+      '{a: true, b: false}',
+      '{a: "", b: "q r"}',
+      '{x_1: "a", y: "b", z: true}',
+    ]) {
+      lines.add(extra);
+    }
+    expect(lines.size).toBeGreaterThan(20);
+    let quick = 0;
+    for (const line of lines) {
+      const plain = fastParse(`k: ${line}\n`, { nodes: true });
+      const commented = fastParse(`k: ${line} # c\n`, { nodes: true });
+      expect(plain?.data, line).toStrictEqual(commented?.data);
+      expect(plain?.root?.pairs?.[0]?.value, line).toStrictEqual(commented?.root?.pairs?.[0]?.value);
+      if (plain) quick++;
+    }
+    expect(quick).toBeGreaterThan(20);
+  });
+
   it('refuses nesting deeper than parseState allows', () => {
     const deep = `a: ${'['.repeat(200)}${']'.repeat(200)}\n`;
     expect(fastParse(deep)).toBeUndefined();

@@ -80,6 +80,8 @@ const TEXT_VALUE = /"[ !#-[\]-~]*"(?:\n|$)/y;
 // An event mapping at the end of its line: `{key: "text", ...}` with up to six pairs.
 const EVENT_PAIR = '([a-z_][a-z0-9_]*): (?:"([ !#-[\\]-~]*)"|(true|false))';
 const EVENT = new RegExp(`\\{${EVENT_PAIR}${`(?:, ${EVENT_PAIR})?`.repeat(5)}\\}(?= *(?:\\n|$))`, 'y');
+// The same with the places of its groups, for the node ranges (see eventMapNodes).
+const EVENT_INDICES = new RegExp(EVENT.source, 'yd');
 // Keys the core schema does not read as strings, and the one toJS sets differently.
 const RESERVED_KEYS = new Set(['null', 'true', 'false', '__proto__']);
 
@@ -522,7 +524,8 @@ class Reader {
       return this.quoted(p, end);
     }
     if (c === LBRACE) {
-      const quick = this.nodes || this.depth >= MAX_DEPTH ? undefined : this.eventMap(p);
+      const quick =
+        this.depth >= MAX_DEPTH ? undefined : this.nodes ? this.eventMapNodes(p) : this.eventMap(p);
       return quick ?? this.flowMap(p);
     }
     if (c === LBRACKET) return this.flowSeq(p);
@@ -573,6 +576,40 @@ class Reader {
     }
     if (count > 1 && Object.keys(map).length !== count) return undefined;
     this.pos = EVENT.lastIndex;
+    return map;
+  }
+
+  /**
+   * {@link eventMap} with node ranges (the `nodes` mode), from the same expression's match
+   * indices: the braces, each key, and each value (a text with its quotes, as inline() gives it).
+   * `validate` reads every file with a problem again in this mode, and without it each phase line
+   * of those files went through flowMap, which nothing else runs often enough to be optimized.
+   */
+  private eventMapNodes(p: number): Record<string, unknown> | undefined {
+    EVENT_INDICES.lastIndex = p;
+    const match = EVENT_INDICES.exec(this.text);
+    const indices = match?.indices;
+    if (!match || !indices) return undefined;
+    const map: Record<string, unknown> = {};
+    const pairs: FastPair[] = [];
+    for (let i = 1; i < match.length; i += 3) {
+      const key = match[i];
+      if (key === undefined) break;
+      if (RESERVED_KEYS.has(key)) return undefined;
+      const text = match[i + 1];
+      map[key] = text ?? match[i + 2] === 'true';
+      const [keyStart, keyEnd] = indices[i] as [number, number];
+      const quotes = text === undefined ? 0 : 1;
+      const [valueStart, valueEnd] = indices[text === undefined ? i + 2 : i + 1] as [number, number];
+      pairs.push({
+        key: { kind: 'scalar', start: keyStart, end: keyEnd },
+        name: key,
+        value: { kind: 'scalar', start: valueStart - quotes, end: valueEnd + quotes },
+      });
+    }
+    if (pairs.length > 1 && Object.keys(map).length !== pairs.length) return undefined;
+    this.pos = EVENT_INDICES.lastIndex;
+    this.node = { kind: 'map', start: p, end: this.pos, pairs };
     return map;
   }
 
