@@ -265,6 +265,9 @@ export function redactAt(
   return redactValue(value, { key: path.at(-1), known });
 }
 
+// Up to this many known secrets, scrubText first looks for each with includes().
+const FEW_SECRETS = 16;
+
 /**
  * Replaces every occurrence of a known secret in free text (an error message, a run's error, a
  * comment, a whole YAML text) with {@link REDACTED}, the longest first where two start at the same
@@ -275,6 +278,19 @@ export function redactAt(
 export function scrubText(text: string, known: ReadonlySet<string>): string {
   const width = MIN_SECRET_LENGTH;
   if (known.size === 0 || text.length < width) return text;
+  // A state file's handful of secrets: one native substring search each tells whether there is
+  // anything to mask at all (for most texts, a validation message, there is not), without the
+  // table and the rolling hash, which pay for themselves with many secrets (history).
+  if (known.size <= FEW_SECRETS) {
+    let any = false;
+    for (const secret of known) {
+      if (secret.length >= width && text.includes(secret)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return text;
+  }
   const byHash = new Map<number, string[]>();
   for (const secret of known) {
     if (secret.length < width) continue;

@@ -161,6 +161,32 @@ describe('knownSecrets', () => {
   });
 });
 
+describe('scrubText with few secrets', () => {
+  it('masks as it does with many (the rolling hash), every text and set of secrets', () => {
+    // More than 16 secrets, none in any text: scrubText takes its table and rolling hash.
+    const absent = Array.from({ length: 17 }, (_, i) => `absent-secret-${i}-zzzz`);
+    const secrets = [KEY, KEY.slice(0, 12), 'hunter2hunter2', 'abcdefgh', 'abcdefghij', 'short'];
+    const texts = [
+      '',
+      'nothing to see here, at all',
+      `wg set ${KEY} failed; ${KEY.slice(0, 10)}`,
+      `${KEY}${KEY}`,
+      'xxabcdefghijxx abcdefgh abcdefg',
+      'hunter2hunter2hunter2',
+      `peer "a" ip "${KEY.slice(0, 12)}" is not a valid IPv4 address`,
+      'short short short',
+    ];
+    for (let mask = 1; mask < 1 << secrets.length; mask++) {
+      const few = new Set(secrets.filter((_, i) => mask & (1 << i)));
+      const many = new Set([...few, ...absent]);
+      for (const text of texts) {
+        expect(scrubText(text, few), `${text} ${[...few].join(',')}`).toBe(scrubText(text, many));
+      }
+    }
+    expect(scrubText(`a ${KEY} b`, new Set([KEY]))).toBe(`a ${REDACTED} b`);
+  });
+});
+
 describe('values', () => {
   const state = {
     wireguard_config: { peers: { hub: { ip: '172.24.24.1', private_key: KEY, public_key: 'pub' } } },
