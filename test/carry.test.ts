@@ -400,6 +400,11 @@ describe('isReadableTime, readTime without the UTC text', () => {
           ' +08:60',
           ' PST',
           ' pst',
+          ' z',
+          ' Utc',
+          ' gmt',
+          ' NZDT',
+          ' HST',
           ' CST',
           ' XYZ',
           ' ABCDEF',
@@ -417,7 +422,9 @@ describe('isReadableTime, readTime without the UTC text', () => {
     // Both answers are exercised, and so is the deployer's own spelling (told from its digits).
     expect(readable).toBeGreaterThan(100);
     expect(texts.length - readable).toBeGreaterThan(100);
-    const deployers = texts.filter((text) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2} [+-]\d{2}$/.test(text));
+    const deployers = texts.filter((text) =>
+      /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2} (?:[+-]\d{2}|[A-Za-z]{1,5})$/.test(text),
+    );
     expect(deployers.length).toBeGreaterThan(500);
     expect(deployers.filter((text) => isReadableTime(text)).length).toBeGreaterThan(100);
   });
@@ -437,6 +444,10 @@ describe('plainlyFine, the quick pass before byKind', () => {
       'durationSeconds',
       'exitCode',
       'peerRole',
+      'infraFact',
+      'vmState',
+      'wireguardPeer',
+      'phaseEntry',
       undefined,
     ];
     const values: unknown[] = [
@@ -454,6 +465,21 @@ describe('plainlyFine, the quick pass before byKind', () => {
       65536,
       2 ** 60,
       '42',
+      '0051846',
+      '51846',
+      '65535',
+      '65536',
+      '0',
+      '-0',
+      '-5',
+      '+5',
+      '1.0',
+      ' 42',
+      '012345678901',
+      '99999999999999999999',
+      -0,
+      0.5,
+      Number.NaN,
       'hub',
       'worker',
       'boss',
@@ -464,6 +490,10 @@ describe('plainlyFine, the quick pass before byKind', () => {
       '2025-07-01 12:00:00',
       '2025-07-01 12:00:00 CST',
       '10.0.0.0/24',
+      '172.24.24.0/24',
+      '300.1.1.1/24',
+      '10.0.0.0/8 ',
+      '10.0.0/24',
       {},
       [],
       { a: 1 },

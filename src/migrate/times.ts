@@ -77,12 +77,18 @@ export function readTime(
  */
 export function isReadableTime(text: string): boolean {
   if (isCanonicalUtc(text)) return true;
-  // The deployer's own spelling, `2025-07-19 14:36:43 +08` (deployment_start_time of every E3+
-  // file): told from its digits in place. Its validity is the full reading's: a zone of at most
-  // 14 hours, and a date and time Date.UTC gives back unchanged, i.e. a year of 100 or more (it
-  // reads 0-99 as 1900-1999), a real month and day, and a time that does not run into the next
-  // day (23:59:60 does; a leap second elsewhere only moves the minute).
+  // The deployer's own spellings, `2025-07-19 14:36:43 +08` and `2025-11-17 09:45:00 PST`
+  // (deployment_start_time of every E3+ file): told from their digits in place. The validity is
+  // the full reading's: a zone of at most 14 hours or a known name, and a date and time Date.UTC
+  // gives back unchanged, i.e. a year of 100 or more (it reads 0-99 as 1900-1999), a real month
+  // and day, and a time that does not run into the next day (23:59:60 does; a leap second
+  // elsewhere only moves the minute).
   if (DEPLOYER_LOCAL.test(text)) {
+    const sign = text.charCodeAt(20);
+    const zoneKnown =
+      sign === 43 || sign === 45 /* + - */
+        ? twoDigits(text, 21) <= 14
+        : ZONE_OFFSETS[text.slice(20).toUpperCase()] !== undefined;
     const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
     const month = twoDigits(text, 5);
     const day = twoDigits(text, 8);
@@ -90,7 +96,7 @@ export function isReadableTime(text: string): boolean {
     const minute = twoDigits(text, 14);
     const second = twoDigits(text, 17);
     return (
-      twoDigits(text, 21) <= 14 &&
+      zoneKnown &&
       year >= 100 &&
       month >= 1 &&
       month <= 12 &&
@@ -105,7 +111,7 @@ export function isReadableTime(text: string): boolean {
   return readInstant(text).unreadable === undefined;
 }
 
-const DEPLOYER_LOCAL = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2} [+-]\d{2}$/;
+const DEPLOYER_LOCAL = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2} (?:[+-]\d{2}|[A-Za-z]{1,5})$/;
 
 // The reading of readTime, to the instant (whole seconds, in ms since the epoch) and the fraction
 // as written; formatting is left to the caller that needs the text.
