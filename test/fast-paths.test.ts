@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { YAML_OUTPUT_OPTIONS } from '../src/migrate/engine.js';
-import { fastParse, LineIndex, locateFast } from '../src/parse/fast-yaml.js';
+import { fastParse, LineIndex, locateFast, resolvePlain } from '../src/parse/fast-yaml.js';
 import { FAITHFUL_YAML_OPTIONS } from '../src/parse/numbers.js';
 import { parseState } from '../src/parse/parse.js';
 import { type EventMap, isStitched, parseStateDocument } from '../src/parse/stitch.js';
@@ -244,6 +244,45 @@ describe('fastParse', () => {
       if (plain) quick++;
     }
     expect(quick).toBeGreaterThan(20);
+  });
+
+  it('resolves plain scalars as the library does, the common ones (true, false, null, digits) too', () => {
+    const plain = [
+      'true',
+      'false',
+      'null',
+      'True',
+      'FALSE',
+      'Null',
+      '~',
+      '0',
+      '7',
+      '007',
+      '0123456789',
+      '51846',
+      '9007199254740993',
+      '123456789012345678901234567890',
+      '-1',
+      '+1',
+      '0o17',
+      '0x1F',
+      '1.5',
+      '1e3',
+      '.inf',
+      '-.Inf',
+      '.nan',
+      'truex',
+      'nulls',
+      'falsey',
+      '12a',
+      'text',
+      '1 2',
+    ];
+    for (const text of plain) {
+      const lib = library(`v: ${text}\n`);
+      expect(lib.error, text).toBe(false);
+      expect(resolvePlain(text), text).toStrictEqual((lib.data as { v: unknown }).v);
+    }
   });
 
   it('refuses nesting deeper than parseState allows', () => {

@@ -142,6 +142,8 @@ const INT_HEX = /^0x[0-9a-fA-F]+$/;
 const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+// Digits only, no sign: INT's simplest case (nothing tested before INT matches such a text).
+const DIGITS_ONLY = /^[0-9]+$/;
 // A plain scalar that may be something other than a string starts with one of these.
 const MAYBE_TYPED = /^[-+.~0-9nNtTfF]|^$/;
 
@@ -157,6 +159,12 @@ function plainKeyIsString(key: string): boolean {
 
 /** Resolves a one-line plain scalar as the core schema does. */
 export function resolvePlain(source: string): unknown {
+  // The plain scalars state files hold most (flags, counts), told without the expressions below:
+  // what they resolve to there.
+  if (source === 'true') return true;
+  if (source === 'false') return false;
+  if (source === 'null') return null;
+  if (DIGITS_ONLY.test(source)) return parseInt(source, 10);
   if (!MAYBE_TYPED.test(source)) return source;
   if (NULL.test(source)) return null;
   if (BOOL.test(source)) return source[0] === 't' || source[0] === 'T';
