@@ -36,6 +36,9 @@ export const TRAINING = [
   ['v2/several-runs.yaml', 'phase', 'needs-run', 'install_k0s'],
   ['v2/several-runs.yaml', 'vm', 'info', 'k0rdent-g9s4h2lm-controller', 'public_ip', '--max-age', '1000d'],
   ['v1/e5-deployer.yaml', 'validate'],
+  // A v1 file with a schema error: the quick validator answers for valid files, so only such a
+  // file compiles the full one (and the placing of its problems).
+  ['invalid/v1-bad-phase-status.yaml', 'validate'],
   ['v2/several-runs.yaml', 'validate'],
 ];
 

@@ -38,8 +38,11 @@ export const PHASE_FLAG: Readonly<Partial<Record<PhaseName, keyof DeploymentFlag
 
 /** True when `name` is one of {@link PHASES}. */
 export function isPhaseName(name: string): name is PhaseName {
-  return (PHASES as readonly string[]).includes(name);
+  return PHASE_SET.has(name);
 }
+
+// PHASES as a set: asked of every phase key of every file validate reads.
+const PHASE_SET: ReadonlySet<string> = new Set(PHASES);
 
 /** True when the phase applies under these flags (the rule shared by migration, validation and runs). */
 export function isPhaseApplicable(name: PhaseName, flags: DeploymentFlags): boolean {

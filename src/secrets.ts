@@ -38,6 +38,11 @@ export const MIN_SECRET_LENGTH = 8;
 const SECRET_KEY =
   /(?:^|_)(?:private_key|password|passphrase|secret|token|access_key|secret_key|account_key|shared_key|api_key)$/i;
 
+// Answers of isSecretKey already given, by key (see there).
+const secretKeyAnswers = new Map<string, boolean>();
+const MAX_REMEMBERED_KEYS = 4096;
+const MAX_REMEMBERED_KEY = 200;
+
 /**
  * True for a mapping key whose value is a secret (see the module comment for the names). A value
  * the migration carried to `unrecognized` is named by its dotted v1 path, with ` (2)` when that
@@ -45,8 +50,18 @@ const SECRET_KEY =
  */
 export function isSecretKey(key: string | number | null | undefined): boolean {
   if (typeof key !== 'string') return false;
+  // A file has a few dozen key names, each asked about once per value: knownSecrets walks every
+  // key of a file, and `validate` of a batch walks every file with a problem to report. The
+  // answer of each short name is kept (bounded; the rule below decides it the first time).
+  const known = secretKeyAnswers.get(key);
+  if (known !== undefined) return known;
   const name = key.replace(/ \(\d+\)$/, '');
-  return SECRET_KEY.test(name.slice(name.lastIndexOf('.') + 1));
+  const answer = SECRET_KEY.test(name.slice(name.lastIndexOf('.') + 1));
+  if (key.length <= MAX_REMEMBERED_KEY) {
+    if (secretKeyAnswers.size >= MAX_REMEMBERED_KEYS) secretKeyAnswers.clear();
+    secretKeyAnswers.set(key, answer);
+  }
+  return answer;
 }
 
 /** True for a sensitive output: a mapping with `sensitive: true` (never show its value). */
@@ -107,14 +122,27 @@ export function knownSecrets(data: unknown): Set<string> {
   };
   const walked = new WeakSet<object>();
   const walk = (value: unknown, key: string | undefined): void => {
+    // A scalar (most values) is a secret only under a secret key: a sensitive output is a
+    // mapping. Told without the mapping checks, and the walk goes by keys and index rather than
+    // Object.entries pairs: `validate` walks every file it has a problem to report in.
+    if (value === null || typeof value !== 'object') {
+      if (typeof value === 'string' && value.length >= MIN_SECRET_LENGTH && isSecretKey(key))
+        secrets.add(value);
+      return;
+    }
     if (isSecretEntry(key, value)) {
       collect(value);
       return;
     }
-    if (value === null || typeof value !== 'object' || walked.has(value)) return;
+    if (walked.has(value)) return;
     walked.add(value);
-    if (Array.isArray(value)) for (const item of value) walk(item, undefined);
-    else for (const [name, item] of Object.entries(value)) walk(item, name);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) walk(value[i], undefined);
+    } else {
+      const record = value as Record<string, unknown>;
+      const names = Object.keys(record);
+      for (let i = 0; i < names.length; i++) walk(record[names[i] as string], names[i]);
+    }
   };
   walk(data, undefined);
   return secrets;
@@ -237,6 +265,9 @@ export function redactAt(
   return redactValue(value, { key: path.at(-1), known });
 }
 
+// Up to this many known secrets, scrubText first looks for each with includes().
+const FEW_SECRETS = 16;
+
 /**
  * Replaces every occurrence of a known secret in free text (an error message, a run's error, a
  * comment, a whole YAML text) with {@link REDACTED}, the longest first where two start at the same
@@ -247,6 +278,19 @@ export function redactAt(
 export function scrubText(text: string, known: ReadonlySet<string>): string {
   const width = MIN_SECRET_LENGTH;
   if (known.size === 0 || text.length < width) return text;
+  // A state file's handful of secrets: one native substring search each tells whether there is
+  // anything to mask at all (for most texts, a validation message, there is not), without the
+  // table and the rolling hash, which pay for themselves with many secrets (history).
+  if (known.size <= FEW_SECRETS) {
+    let any = false;
+    for (const secret of known) {
+      if (secret.length >= width && text.includes(secret)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return text;
+  }
   const byHash = new Map<number, string[]>();
   for (const secret of known) {
     if (secret.length < width) continue;

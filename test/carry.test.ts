@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrateParsed } from '../src/migrate/engine.js';
-import { readTime, toUtc, ZONE_OFFSETS } from '../src/migrate/times.js';
+import { isReadableTime, readTime, toUtc, ZONE_OFFSETS } from '../src/migrate/times.js';
 import { decodeStateBytes } from '../src/parse/decode.js';
 import { parseState } from '../src/parse/parse.js';
 import { byKind, Findings, plainlyFine } from '../src/validate/v1-kinds.js';
@@ -341,6 +341,95 @@ describe('readTime of RFC 3339 UTC text', () => {
   });
 });
 
+describe('isReadableTime, readTime without the UTC text', () => {
+  it('says yes exactly when readTime reads the text, over zones, offsets, fractions and edges', () => {
+    const texts: string[] = [
+      '',
+      'now',
+      '2025-07-19',
+      '1752900000',
+      '2025-07-19T14:36:43',
+      ' 2025-07-19 14:36:43 +08 ',
+    ];
+    for (const date of [
+      '2024-02-29',
+      '2025-02-29',
+      '2100-02-29',
+      '2000-02-29',
+      '2025-04-31',
+      '2025-12-31',
+      '2025-06-15',
+      '2025-13-01',
+      '2025-00-10',
+      '2025-01-00',
+      '0999-01-01',
+      '0100-01-01',
+      '0099-12-31',
+      '0000-01-01',
+      '9999-12-31',
+    ]) {
+      for (const time of [
+        '00:00',
+        '00:00:00',
+        '14:36:43',
+        '12:30:60',
+        '23:59:59',
+        '23:59:60',
+        '23:58:60',
+        '22:59:60',
+        '24:00:00',
+        '12:60:00',
+        '12:30:61',
+        '12:30:45.250',
+      ]) {
+        for (const zone of [
+          '',
+          'Z',
+          ' Z',
+          ' +08',
+          ' -08',
+          ' +00',
+          ' +14',
+          ' -14',
+          ' +15',
+          ' +99',
+          '  +08',
+          '+08',
+          ' +0530',
+          ' +05:30',
+          ' +08:60',
+          ' PST',
+          ' pst',
+          ' z',
+          ' Utc',
+          ' gmt',
+          ' NZDT',
+          ' HST',
+          ' CST',
+          ' XYZ',
+          ' ABCDEF',
+        ]) {
+          texts.push(`${date} ${time}${zone}`, `${date}T${time}${zone}`);
+        }
+      }
+    }
+    let readable = 0;
+    for (const text of texts) {
+      const expected = readTime(text).utc !== undefined;
+      if (expected) readable++;
+      expect(isReadableTime(text), JSON.stringify(text)).toBe(expected);
+    }
+    // Both answers are exercised, and so is the deployer's own spelling (told from its digits).
+    expect(readable).toBeGreaterThan(100);
+    expect(texts.length - readable).toBeGreaterThan(100);
+    const deployers = texts.filter((text) =>
+      /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2} (?:[+-]\d{2}|[A-Za-z]{1,5})$/.test(text),
+    );
+    expect(deployers.length).toBeGreaterThan(500);
+    expect(deployers.filter((text) => isReadableTime(text)).length).toBeGreaterThan(100);
+  });
+});
+
 describe('plainlyFine, the quick pass before byKind', () => {
   it('passes only values byKind has nothing to say about', () => {
     const kinds = [
@@ -355,6 +444,10 @@ describe('plainlyFine, the quick pass before byKind', () => {
       'durationSeconds',
       'exitCode',
       'peerRole',
+      'infraFact',
+      'vmState',
+      'wireguardPeer',
+      'phaseEntry',
       undefined,
     ];
     const values: unknown[] = [
@@ -372,6 +465,21 @@ describe('plainlyFine, the quick pass before byKind', () => {
       65536,
       2 ** 60,
       '42',
+      '0051846',
+      '51846',
+      '65535',
+      '65536',
+      '0',
+      '-0',
+      '-5',
+      '+5',
+      '1.0',
+      ' 42',
+      '012345678901',
+      '99999999999999999999',
+      -0,
+      0.5,
+      Number.NaN,
       'hub',
       'worker',
       'boss',
@@ -379,7 +487,13 @@ describe('plainlyFine, the quick pass before byKind', () => {
       '2025-07-01T10:00:00.250Z',
       '2025-02-30T10:00:00Z',
       '2025-07-01 12:00:00 +02',
+      '2025-07-01 12:00:00',
+      '2025-07-01 12:00:00 CST',
       '10.0.0.0/24',
+      '172.24.24.0/24',
+      '300.1.1.1/24',
+      '10.0.0.0/8 ',
+      '10.0.0/24',
       {},
       [],
       { a: 1 },

@@ -1,13 +1,17 @@
 // The secret rule itself (src/secrets.ts, src/secrets-yaml.ts): which keys are secret, how values,
 // YAML text and free text are masked, and the Terraform backend credentials that are never kept.
 // test/secrets.test.ts runs the rule through every output path.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import * as library from '../src/index.js';
 import {
   cleanBackendConfig,
   cleanSettingText,
   isSecretKey,
   isSecretPath,
+  isSensitiveOutput,
   knownSecrets,
   REDACTED,
   redactValue,
@@ -15,6 +19,7 @@ import {
 } from '../src/secrets.js';
 import { maskYamlText } from '../src/secrets-yaml.js';
 import { parseBackendRecord } from '../src/terraform/backend.js';
+import { repoRoot } from './helpers.js';
 
 const KEY = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF=';
 
@@ -57,6 +62,128 @@ describe('secret keys', () => {
     'private_key.ip',
   ])('%s is not', (key) => {
     expect(isSecretKey(key)).toBe(false);
+  });
+});
+
+describe('secret keys asked again', () => {
+  it('get the first answer every time, whatever was asked in between', () => {
+    const names = [
+      'private_key',
+      'public_key',
+      'wireguard_peers.hub.private_key (2)',
+      'wireguard_peers.hub.public_key (2)',
+      'API_KEY',
+      'api_keys',
+      'x'.repeat(300),
+      `${'x'.repeat(300)}_token`,
+      'token (12)',
+      'token (x)',
+    ];
+    const first = names.map((name) => isSecretKey(name));
+    expect(first).toEqual([true, false, true, false, true, false, false, true, true, false]);
+    for (let round = 0; round < 3; round++) {
+      // Enough other names to wrap the remembered answers more than once.
+      for (let i = 0; i < 5000; i++) isSecretKey(`key_${round}_${i}${i % 7 === 0 ? '_password' : ''}`);
+      expect(names.map((name) => isSecretKey(name))).toEqual(first);
+    }
+  });
+});
+
+describe('knownSecrets', () => {
+  // The walk as it was before its quick pass for scalars: the reference the walk must agree with.
+  function reference(data: unknown): Set<string> {
+    const secrets = new Set<string>();
+    const seen = new WeakSet<object>();
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string') {
+        if (value.length >= 8) secrets.add(value);
+      } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
+        seen.add(value);
+        for (const item of Object.values(value)) collect(item);
+      }
+    };
+    const walked = new WeakSet<object>();
+    const walk = (value: unknown, key: string | undefined): void => {
+      if (isSecretKey(key) || isSensitiveOutput(value)) {
+        collect(value);
+        return;
+      }
+      if (value === null || typeof value !== 'object' || walked.has(value)) return;
+      walked.add(value);
+      if (Array.isArray(value)) for (const item of value) walk(item, undefined);
+      else for (const [name, item] of Object.entries(value)) walk(item, name);
+    };
+    walk(data, undefined);
+    return secrets;
+  }
+
+  it('finds what the plain walk finds, over every fixture and shared or nested secrets', () => {
+    const shared = { private_key: 'shared-secret-value', other: ['x'] };
+    const cases: unknown[] = [
+      null,
+      'private_key',
+      [KEY, { token: KEY }],
+      { private_key: 12345678, password: 'short', token: 'long-enough-token', api_key: null },
+      {
+        a: shared,
+        b: shared,
+        c: { nested: [shared, { sensitive: true, value: { deep: 'output-secret-1' } }] },
+      },
+      { outputs: { db: { sensitive: true, value: ['output-secret-2', 42, { x: 'output-secret-3' }] } } },
+      { private_key: { inner: ['in-a-list-secret', { k: 'in-a-map-secret' }] }, plain: 'not-a-secret-value' },
+      { 'wireguard_peers.hub.private_key (2)': 'carried-secret-value', PASSWORD: 'UPPER-CASE-SECRET' },
+    ];
+    const cyclic: Record<string, unknown> = { token: 'cyclic-token-value' };
+    cyclic.self = cyclic;
+    cases.push(cyclic);
+    const walkFixtures = (dir: string) => {
+      for (const entry of readdirSync(join(repoRoot, dir), { withFileTypes: true })) {
+        const path = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) walkFixtures(path);
+        else if (entry.name.endsWith('.yaml')) {
+          try {
+            cases.push(parse(readFileSync(join(repoRoot, path), 'utf8'), { maxAliasCount: 100 }));
+          } catch {
+            // Not YAML the library reads: nothing to compare.
+          }
+        }
+      }
+    };
+    walkFixtures('fixtures');
+    expect(cases.length).toBeGreaterThan(60);
+    let found = 0;
+    for (const [index, data] of cases.entries()) {
+      const expected = reference(data);
+      found += expected.size;
+      expect([...knownSecrets(data)].sort(), `case ${index}`).toEqual([...expected].sort());
+    }
+    expect(found).toBeGreaterThan(30);
+  });
+});
+
+describe('scrubText with few secrets', () => {
+  it('masks as it does with many (the rolling hash), every text and set of secrets', () => {
+    // More than 16 secrets, none in any text: scrubText takes its table and rolling hash.
+    const absent = Array.from({ length: 17 }, (_, i) => `absent-secret-${i}-zzzz`);
+    const secrets = [KEY, KEY.slice(0, 12), 'hunter2hunter2', 'abcdefgh', 'abcdefghij', 'short'];
+    const texts = [
+      '',
+      'nothing to see here, at all',
+      `wg set ${KEY} failed; ${KEY.slice(0, 10)}`,
+      `${KEY}${KEY}`,
+      'xxabcdefghijxx abcdefgh abcdefg',
+      'hunter2hunter2hunter2',
+      `peer "a" ip "${KEY.slice(0, 12)}" is not a valid IPv4 address`,
+      'short short short',
+    ];
+    for (let mask = 1; mask < 1 << secrets.length; mask++) {
+      const few = new Set(secrets.filter((_, i) => mask & (1 << i)));
+      const many = new Set([...few, ...absent]);
+      for (const text of texts) {
+        expect(scrubText(text, few), `${text} ${[...few].join(',')}`).toBe(scrubText(text, many));
+      }
+    }
+    expect(scrubText(`a ${KEY} b`, new Set([KEY]))).toBe(`a ${REDACTED} b`);
   });
 });
 

@@ -254,13 +254,16 @@ export async function validateCommand(options: ValidateCommandOptions, io: CliIO
     io.stdout(renderCheckRun(run, format));
   } else {
     const paint = options.color ? colorLine : (line: string) => line;
+    // One write for all the lines: a batch with many problems made a system call per line.
+    let out = '';
     for (const report of reports) {
-      if (report.error) io.stdout(`${paint(report.error.message)}\n`);
+      if (report.error) out += `${paint(report.error.message)}\n`;
       for (const problem of report.problems) {
         if (options.quiet && problem.severity !== 'error') continue;
-        io.stdout(`${paint(formatProblem(report.file, problem))}\n`);
+        out += `${paint(formatProblem(report.file, problem))}\n`;
       }
     }
+    if (out !== '') io.stdout(out);
     if (!options.quiet) {
       const invalid = reports.filter((r) => !r.valid).length;
       const warnings = reports.reduce(

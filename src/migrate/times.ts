@@ -64,6 +64,62 @@ export function readTime(
   // Most times in a file are already RFC 3339 UTC, as this tool and the deployer write them:
   // they read as themselves, without building a Date (validate reads thousands per batch).
   if (isCanonicalUtc(text)) return { utc: text };
+  const read = readInstant(text);
+  if (read.unreadable !== undefined) return read;
+  // Whole seconds through Date, the fraction as written: `.250` stays `.250`, never `.000`.
+  const utc = formatUtc(new Date(read.instant));
+  return { utc: read.fraction === undefined ? utc : utc.replace(/Z$/, `.${read.fraction}Z`) };
+}
+
+/**
+ * True when {@link readTime} reads `text` as a time (its `utc` is set), without formatting the
+ * result: `validate` asks this of every deployment_start_time it checks and needs only the answer.
+ */
+export function isReadableTime(text: string): boolean {
+  if (isCanonicalUtc(text)) return true;
+  // The deployer's own spellings, `2025-07-19 14:36:43 +08` and `2025-11-17 09:45:00 PST`
+  // (deployment_start_time of every E3+ file): told from their digits in place. The validity is
+  // the full reading's: a zone of at most 14 hours or a known name, and a date and time Date.UTC
+  // gives back unchanged, i.e. a year of 100 or more (it reads 0-99 as 1900-1999), a real month
+  // and day, and a time that does not run into the next day (23:59:60 does; a leap second
+  // elsewhere only moves the minute).
+  if (DEPLOYER_LOCAL.test(text)) {
+    const sign = text.charCodeAt(20);
+    const zoneKnown =
+      sign === 43 || sign === 45 /* + - */
+        ? twoDigits(text, 21) <= 14
+        : ZONE_OFFSETS[text.slice(20).toUpperCase()] !== undefined;
+    const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+    const month = twoDigits(text, 5);
+    const day = twoDigits(text, 8);
+    const hour = twoDigits(text, 11);
+    const minute = twoDigits(text, 14);
+    const second = twoDigits(text, 17);
+    return (
+      zoneKnown &&
+      year >= 100 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= daysIn(year, month) &&
+      hour <= 23 &&
+      minute <= 59 &&
+      second <= 60 &&
+      !(hour === 23 && minute === 59 && second === 60)
+    );
+  }
+  return readInstant(text).unreadable === undefined;
+}
+
+const DEPLOYER_LOCAL = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2} (?:[+-]\d{2}|[A-Za-z]{1,5})$/;
+
+// The reading of readTime, to the instant (whole seconds, in ms since the epoch) and the fraction
+// as written; formatting is left to the caller that needs the text.
+function readInstant(
+  text: string,
+):
+  | { instant: number; fraction: string | undefined; unreadable?: undefined }
+  | { unreadable: UnreadableTime; zone?: string } {
   const match = LOCAL_TIME.exec(text.trim());
   if (!match) return { unreadable: 'not-a-time' };
   const [, year, month, day, hour, minute, second = '0', fraction, zone] = match;
@@ -98,9 +154,7 @@ export function readTime(
   ) {
     return { unreadable: 'not-a-time' };
   }
-  // Whole seconds through Date, the fraction as written: `.250` stays `.250`, never `.000`.
-  const utc = formatUtc(new Date(local - offset * 60_000));
-  return { utc: fraction === undefined ? utc : utc.replace(/Z$/, `.${fraction}Z`) };
+  return { instant: local - offset * 60_000, fraction };
 }
 
 /**
@@ -137,20 +191,38 @@ export function creationInstant(createdAt: unknown, lastUpdated: unknown, now: D
   return formatUtc(now);
 }
 
-const CANONICAL_UTC = /^([1-9]\d{3})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
+const CANONICAL_UTC = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// Days of a month (1-12; 0 for any other) of the proleptic Gregorian calendar, as Date counts them.
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
+}
+
+// The two-digit number at `at` of a text a fixed-place pattern matched (CANONICAL_UTC,
+// DEPLOYER_LOCAL).
+const twoDigits = (text: string, at: number): number =>
+  (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
 
 /**
  * True for `YYYY-MM-DDTHH:MM:SS[.fraction]Z` naming a real instant: a time {@link readTime} reads
  * as itself. (No leap second: 23:59:60 goes the full way.)
  */
 export function isCanonicalUtc(text: string): boolean {
-  const match = CANONICAL_UTC.exec(text);
-  if (!match) return false;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
-  return day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59;
+  // test() and the digits read in place, not exec() and Number(): no match array and no
+  // substrings for the thousands of times `validate` checks per batch.
+  if (!CANONICAL_UTC.test(text)) return false;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  return (
+    day >= 1 &&
+    day <= daysIn(year, month) &&
+    twoDigits(text, 11) <= 23 &&
+    twoDigits(text, 14) <= 59 &&
+    twoDigits(text, 17) <= 59
+  );
 }
 
 /** Formats a date as RFC 3339 UTC without milliseconds. */

@@ -80,11 +80,16 @@ const TEXT_VALUE = /"[ !#-[\]-~]*"(?:\n|$)/y;
 // An event mapping at the end of its line: `{key: "text", ...}` with up to six pairs.
 const EVENT_PAIR = '([a-z_][a-z0-9_]*): (?:"([ !#-[\\]-~]*)"|(true|false))';
 const EVENT = new RegExp(`\\{${EVENT_PAIR}${`(?:, ${EVENT_PAIR})?`.repeat(5)}\\}(?= *(?:\\n|$))`, 'y');
+// The same with the places of its groups, for the node ranges (see eventMapNodes).
+const EVENT_INDICES = new RegExp(EVENT.source, 'yd');
 // Keys the core schema does not read as strings, and the one toJS sets differently.
 const RESERVED_KEYS = new Set(['null', 'true', 'false', '__proto__']);
 
 /** Longest implicit key the library accepts is 1024 characters; stay well under it. */
 const MAX_KEY_LENGTH = 1000;
+
+// The last text UNSUPPORTED found nothing in.
+let lastSupported: string | undefined;
 
 class Bail {}
 const BAIL = new Bail();
@@ -93,7 +98,12 @@ const UNKNOWN: FastNode = { kind: 'scalar', start: -1, end: -1 };
 
 /** Reads `text` when it is in the supported subset; undefined otherwise (use the library). */
 export function fastParse(text: string, options: { nodes?: boolean } = {}): FastParsed | undefined {
-  if (UNSUPPORTED.test(text)) return undefined;
+  // The scan once per text: validate reads a text with a problem to place a second time, for
+  // its node ranges.
+  if (text !== lastSupported) {
+    if (UNSUPPORTED.test(text)) return undefined;
+    lastSupported = text;
+  }
   const reader = new Reader(text, options.nodes === true);
   try {
     return reader.document();
@@ -132,6 +142,8 @@ const INT_HEX = /^0x[0-9a-fA-F]+$/;
 const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+// Digits only, no sign: INT's simplest case (nothing tested before INT matches such a text).
+const DIGITS_ONLY = /^[0-9]+$/;
 // A plain scalar that may be something other than a string starts with one of these.
 const MAYBE_TYPED = /^[-+.~0-9nNtTfF]|^$/;
 
@@ -147,6 +159,12 @@ function plainKeyIsString(key: string): boolean {
 
 /** Resolves a one-line plain scalar as the core schema does. */
 export function resolvePlain(source: string): unknown {
+  // The plain scalars state files hold most (flags, counts), told without the expressions below:
+  // what they resolve to there.
+  if (source === 'true') return true;
+  if (source === 'false') return false;
+  if (source === 'null') return null;
+  if (DIGITS_ONLY.test(source)) return parseInt(source, 10);
   if (!MAYBE_TYPED.test(source)) return source;
   if (NULL.test(source)) return null;
   if (BOOL.test(source)) return source[0] === 't' || source[0] === 'T';
@@ -325,7 +343,7 @@ class Reader {
         item = this.nested(indent, false);
       } else if (this.isSeqItem(p)) {
         throw BAIL;
-      } else if (this.keyEnd(p) !== undefined) {
+      } else if (this.isKeyLine(p)) {
         item = this.blockMap(p - lineStart, p);
       } else {
         item = this.inline(p, false);
@@ -365,13 +383,21 @@ class Reader {
     if (next > indent) {
       const at = this.pos + next;
       if (this.isSeqItem(at)) return this.blockSeq(next);
-      if (this.keyEnd(at) === undefined) throw BAIL;
+      if (!this.isKeyLine(at)) throw BAIL;
       return this.blockMap(next, at);
     }
     // A sequence may sit at the same indentation as the key it belongs to.
     if (inMap && next === indent && next >= 0 && this.isSeqItem(this.pos + next)) return this.blockSeq(next);
     this.node = UNKNOWN;
     return null;
+  }
+
+  /** Whether the line holds `KEY: ` (or `KEY:` at its end) from `p`: {@link keyEnd} is defined. */
+  private isKeyLine(p: number): boolean {
+    // The plain word most keys are, told by the regular expression blockMap then reads it with
+    // (native code, where keyEnd is a loop over the characters); keyEnd for the rest.
+    KEY_START.lastIndex = p;
+    return KEY_START.test(this.text) || this.keyEnd(p) !== undefined;
   }
 
   /**
@@ -506,7 +532,8 @@ class Reader {
       return this.quoted(p, end);
     }
     if (c === LBRACE) {
-      const quick = this.nodes || this.depth >= MAX_DEPTH ? undefined : this.eventMap(p);
+      const quick =
+        this.depth >= MAX_DEPTH ? undefined : this.nodes ? this.eventMapNodes(p) : this.eventMap(p);
       return quick ?? this.flowMap(p);
     }
     if (c === LBRACKET) return this.flowSeq(p);
@@ -557,6 +584,40 @@ class Reader {
     }
     if (count > 1 && Object.keys(map).length !== count) return undefined;
     this.pos = EVENT.lastIndex;
+    return map;
+  }
+
+  /**
+   * {@link eventMap} with node ranges (the `nodes` mode), from the same expression's match
+   * indices: the braces, each key, and each value (a text with its quotes, as inline() gives it).
+   * `validate` reads every file with a problem again in this mode, and without it each phase line
+   * of those files went through flowMap, which nothing else runs often enough to be optimized.
+   */
+  private eventMapNodes(p: number): Record<string, unknown> | undefined {
+    EVENT_INDICES.lastIndex = p;
+    const match = EVENT_INDICES.exec(this.text);
+    const indices = match?.indices;
+    if (!match || !indices) return undefined;
+    const map: Record<string, unknown> = {};
+    const pairs: FastPair[] = [];
+    for (let i = 1; i < match.length; i += 3) {
+      const key = match[i];
+      if (key === undefined) break;
+      if (RESERVED_KEYS.has(key)) return undefined;
+      const text = match[i + 1];
+      map[key] = text ?? match[i + 2] === 'true';
+      const [keyStart, keyEnd] = indices[i] as [number, number];
+      const quotes = text === undefined ? 0 : 1;
+      const [valueStart, valueEnd] = indices[text === undefined ? i + 2 : i + 1] as [number, number];
+      pairs.push({
+        key: { kind: 'scalar', start: keyStart, end: keyEnd },
+        name: key,
+        value: { kind: 'scalar', start: valueStart - quotes, end: valueEnd + quotes },
+      });
+    }
+    if (pairs.length > 1 && Object.keys(map).length !== pairs.length) return undefined;
+    this.pos = EVENT_INDICES.lastIndex;
+    this.node = { kind: 'map', start: p, end: this.pos, pairs };
     return map;
   }
 

@@ -20,16 +20,13 @@ export function readRegularFileSync(path: string, maxBytes: number): Buffer | un
   try {
     const info = fstatSync(fd);
     if (!info.isFile() || info.size > maxBytes) return undefined;
-    const buffer = Buffer.allocUnsafe(info.size);
-    let read = 0;
-    while (read < info.size) {
-      const n = readSync(fd, buffer, read, info.size - read, read);
-      if (n === 0) return undefined;
-      read += n;
-    }
-    // A file that grew since fstat: let readStateBytes read it whole.
-    if (readSync(fd, Buffer.allocUnsafe(1), 0, 1, read) !== 0) return undefined;
-    return buffer;
+    // One read of one byte more than fstat said, rather than a read and a probe for more: a
+    // regular file reads short only at its end, so getting exactly its size means that was all
+    // of it. More (it grew since fstat) or less (it shrank, or a short read): readStateBytes
+    // reads it whole or says what is wrong.
+    const buffer = Buffer.allocUnsafe(info.size + 1);
+    if (readSync(fd, buffer, 0, info.size + 1, 0) !== info.size) return undefined;
+    return buffer.subarray(0, info.size);
   } catch {
     return undefined;
   } finally {

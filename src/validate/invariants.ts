@@ -150,15 +150,18 @@ function peerProblems(peers: Data, at: string[], networkText: string | undefined
   const problems: UnplacedProblem[] = [];
   const network = networkText === undefined ? undefined : parseCidr(networkText);
   const seen = new Map<string, string>();
-  for (const [host, peer] of Object.entries(peers)) {
+  const hosts = Object.keys(peers);
+  for (let i = 0; i < hosts.length; i++) {
+    const host = hosts[i] as string;
+    const peer = peers[host];
     if (!isObject(peer) || typeof peer.ip !== 'string') continue;
-    const pointer = toPointer([...at, host, 'ip']);
-    const ip = peer.ip.replace(/\/32$/, '');
+    const ip = peer.ip.endsWith('/32') ? peer.ip.slice(0, -3) : peer.ip;
     if (!isIPv4(ip)) {
       problems.push({
         severity: 'warning',
         code: 'peer-ip-invalid',
-        pointer,
+        // The pointer is built only for a peer there is something to say about (most have nothing).
+        pointer: toPointer([...at, host, 'ip']),
         message: `peer "${host}" ip ${JSON.stringify(peer.ip)} is not a valid IPv4 address (each part 0-255)`,
       });
       continue;
@@ -168,7 +171,7 @@ function peerProblems(peers: Data, at: string[], networkText: string | undefined
       problems.push({
         severity: 'warning',
         code: 'peer-ip-duplicate',
-        pointer,
+        pointer: toPointer([...at, host, 'ip']),
         message: `peer "${host}" ip "${ip}" is also used by peer "${other}"; each peer needs its own address`,
       });
     } else {
@@ -178,7 +181,7 @@ function peerProblems(peers: Data, at: string[], networkText: string | undefined
       problems.push({
         severity: 'warning',
         code: 'peer-ip-outside-network',
-        pointer,
+        pointer: toPointer([...at, host, 'ip']),
         message: `peer "${host}" ip "${ip}" is outside config.wireguard_network ${networkText}`,
       });
     }

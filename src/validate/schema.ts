@@ -1,5 +1,12 @@
 import type { ErrorObject } from 'ajv';
-import { type CompiledValidator, schemaV1, schemaV2, validateV1, validateV2 } from '../generated/schemas.js';
+import {
+  type CompiledValidator,
+  isValidV1,
+  schemaV1,
+  schemaV2,
+  validateV1,
+  validateV2,
+} from '../generated/schemas.js';
 import { describePlace, v2PlaceOf } from '../keymap.js';
 import { isSecretKey, knownSecrets, REDACTED } from '../secrets.js';
 import { pointerSegments } from './pointer.js';
@@ -10,6 +17,10 @@ export const SCHEMAS: Readonly<Record<number, object>> = { 1: schemaV1, 2: schem
 
 // Compiled by scripts/generate-types.mjs (ajv standalone code), so nothing is compiled at run time.
 const COMPILED: Readonly<Record<number, CompiledValidator>> = { 1: validateV1, 2: validateV2 };
+
+// The quick validators (validity only; see QUICK_AJV_OPTIONS in scripts/generate-types.mjs): asked
+// first, as most files are valid, and the full validator only for one that is not.
+const QUICK: Readonly<Record<number, (data: unknown) => boolean>> = { 1: isValidV1 };
 
 /** Returns the compiled validator of a format version. */
 export function schemaValidator(version: number): CompiledValidator {
@@ -34,7 +45,7 @@ export function schemaProblems(
   options: SchemaProblemOptions = {},
 ): UnplacedProblem[] {
   const validate = schemaValidator(version);
-  if (validate(data)) return [];
+  if (QUICK[version]?.(data) === true || validate(data)) return [];
   const problems: UnplacedProblem[] = [];
   const seenValues = new Set<string>();
   // A v1 key is "written by an old script" only in a file that says it is v2.

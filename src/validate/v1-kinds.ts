@@ -1,4 +1,4 @@
-import { isCanonicalUtc, readTime, unreadableReason } from '../migrate/times.js';
+import { isCanonicalUtc, isReadableTime, readTime, unreadableReason } from '../migrate/times.js';
 import { toPointer } from './pointer.js';
 import { quote } from './schema.js';
 
@@ -56,6 +56,9 @@ export function kindOf(schema: Schema | undefined): string | undefined {
 }
 
 const EMPTY_TEXT = /^\{\s*\}$/;
+const DIGITS = /^[0-9]+$/;
+// An IPv4 network in CIDR notation, by its form (the digits are checked by parseCidr).
+const CIDR_FORM = /^[0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}$/;
 
 /** Reads an integer written as a number or as quoted digits; undefined when it is not a safe one. */
 function integerOf(value: unknown): number | undefined {
@@ -125,22 +128,41 @@ function describe(value: unknown, path: ReadonlyArray<string | number>): string 
  */
 export function plainlyFine(kind: string | undefined, value: unknown): boolean {
   switch (kind) {
+    // Kinds byKind has no rule for: nothing to say about any value.
+    case undefined:
+    case 'infraFact':
+    case 'vmState':
+    case 'wireguardPeer':
+    case 'phaseEntry':
+      return true;
     case 'legacyBool':
       return value !== null;
     case 'text':
       return typeof value === 'string';
+    case 'digits':
+      return typeof value === 'string' && DIGITS.test(value);
+    case 'cidr':
+      return typeof value === 'string' && CIDR_FORM.test(value);
     case 'timestamp':
-    case 'timing':
       return typeof value === 'string' && isCanonicalUtc(value);
+    case 'timing':
+      return typeof value === 'string' && isReadableTime(value);
     case 'peerRole':
       return value === 'hub' || value === 'controller' || value === 'worker';
-    case 'count':
-      return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-    case 'port':
-      return (
-        value === null ||
-        (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535)
-      );
+    case 'count': {
+      // A count written as a number or as quoted digits (`"3"`), not signed.
+      const n = integerOf(value);
+      return n !== undefined && n >= 0 && !(typeof value === 'string' && value.startsWith('-'));
+    }
+    case 'port': {
+      // Not chosen yet (null), or a port as a number or quoted digits (`"51846"`).
+      if (value === null) return true;
+      const n = integerOf(value);
+      return n !== undefined && n >= 1 && n <= 65535;
+    }
+    case 'durationSeconds':
+    case 'exitCode':
+      return integerOf(value) !== undefined;
     default:
       return false;
   }
@@ -179,7 +201,7 @@ export function byKind(
           message: `${dotted(path)} is an unquoted number: v2 keeps its digits as text, as they were written`,
           digits: true,
         });
-      else if (!(typeof value === 'string' && /^[0-9]+$/.test(value)))
+      else if (!(typeof value === 'string' && DIGITS.test(value)))
         found.carry(path, value, 'not a string of digits');
       return;
     case 'count': {
@@ -201,7 +223,7 @@ export function byKind(
     }
     case 'cidr':
       if (value === null) found.unset(path);
-      else if (!(typeof value === 'string' && /^[0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}$/.test(value)))
+      else if (!(typeof value === 'string' && CIDR_FORM.test(value)))
         found.carry(path, value, 'not an IPv4 network in CIDR notation');
       return;
     case 'timestamp':
@@ -294,8 +316,11 @@ function timing(found: Findings, value: unknown, path: Array<string | number>): 
     found.carry(path, value, 'not a time');
     return;
   }
-  const read = readTime(String(value));
-  if (read.utc !== undefined) return;
+  const text = String(value);
+  // Readable local times (the deployer's `2025-07-19 14:36:43 +08`) are common and need only the
+  // answer, not the UTC text.
+  if (isReadableTime(text)) return;
+  const read = readTime(text);
   const name = dotted(path);
   const fallback =
     path[0] === 'deployment_start_time'

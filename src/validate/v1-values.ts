@@ -40,6 +40,11 @@ const kindsOf = (properties: Record<string, Schema>): Map<string, string | undef
 const CONFIG = kindsOf(propertiesOf(TOP.config));
 const PEER = kindsOf(propertiesOf(DEFS.wireguardPeer));
 const PHASE_ENTRY = kindsOf(propertiesOf(DEFS.phaseEntry));
+const TOP_KINDS = kindsOf(TOP);
+// Top-level keys whose schema is an enum that allows null (the overall status): null is not set.
+const NULLABLE_ENUMS = new Set(
+  Object.keys(TOP).filter((key) => (TOP[key] as { enum?: unknown[] }).enum?.includes(null)),
+);
 
 // byKind for a key of a known mapping, its path built only when there may be something to say.
 function checkKey(
@@ -49,10 +54,26 @@ function checkKey(
   key: string,
   value: unknown,
 ): void {
-  if (!kinds.has(key)) return;
   const kind = kinds.get(key);
+  if (kind === undefined && !kinds.has(key)) return;
   if (value === undefined || plainlyFine(kind, value)) return;
   byKind(found, kind, value, [...at, key]);
+}
+
+// checkKey for every key of a mapping. Keys and an index, not Object.entries: no pair arrays for
+// the thousands of values `validate` looks at per batch.
+function checkKeys(
+  found: Findings,
+  kinds: ReadonlyMap<string, string | undefined>,
+  at: ReadonlyArray<string | number>,
+  map: Data,
+  skip?: string,
+): void {
+  const keys = Object.keys(map);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (key !== skip) checkKey(found, kinds, at, key, map[key]);
+  }
 }
 
 /**
@@ -62,50 +83,59 @@ function checkKey(
  */
 export function v1Findings(data: Data): V1Finding[] {
   const found = new Findings();
-  for (const [key, value] of Object.entries(data)) {
-    const schema = TOP[key];
-    if (schema === undefined) continue;
-    const path = [key];
+  const topKeys = Object.keys(data);
+  for (let i = 0; i < topKeys.length; i++) {
+    const key = topKeys[i] as string;
+    // Only the keys the schema names (an own property of TOP: not `constructor`).
+    if (!TOP_KINDS.has(key)) continue;
+    const value = data[key];
     switch (key) {
       case 'deployment_flags':
-        if (!found.emptyMap(path, value) && isMap(value)) {
+        if (!found.emptyMap([key], value) && isMap(value)) {
           for (const flag of ['azure_children', 'kof']) byKind(found, 'legacyBool', value[flag], [key, flag]);
         }
         break;
       case 'config':
-        if (found.emptyMap(path, value)) break;
+        if (found.emptyMap([key], value)) break;
         if (!isMap(value)) {
-          found.carry(path, value, 'not a mapping', '; config is an empty map');
+          found.carry([key], value, 'not a mapping', '; config is an empty map');
           break;
         }
-        for (const [name, child] of Object.entries(value)) checkKey(found, CONFIG, [key], name, child);
+        checkKeys(found, CONFIG, [key], value);
         break;
       case 'vm_states':
-        if (value === null) found.emptyMap(path, value);
+        if (value === null) found.emptyMap([key], value);
         break;
       case 'artifacts':
-        if (!found.emptyMap(path, value) && !isMap(value)) found.carry(path, value, 'not a mapping');
+        if (!found.emptyMap([key], value) && !isMap(value)) found.carry([key], value, 'not a mapping');
         break;
-      case 'wireguard_peers':
-        if (found.emptyMap(path, value)) break;
+      case 'wireguard_peers': {
+        if (found.emptyMap([key], value)) break;
         if (!isMap(value)) {
-          found.carry(path, value, 'not a mapping of peers');
+          found.carry([key], value, 'not a mapping of peers');
           break;
         }
-        for (const [host, peer] of Object.entries(value)) {
+        const hosts = Object.keys(value);
+        for (let h = 0; h < hosts.length; h++) {
+          const host = hosts[h] as string;
+          const peer = value[host];
           const at = [key, host];
           if (found.emptyMap(at, peer)) continue;
           if (!isMap(peer)) {
             found.carry(at, peer, 'not a mapping');
             continue;
           }
-          for (const [field, child] of Object.entries(peer)) checkKey(found, PEER, at, field, child);
+          checkKeys(found, PEER, at, peer);
         }
         break;
-      case 'phases':
-        if (found.emptyMap(path, value) || !isMap(value)) break;
-        for (const [name, entry] of Object.entries(value)) {
+      }
+      case 'phases': {
+        if (found.emptyMap([key], value) || !isMap(value)) break;
+        const names = Object.keys(value);
+        for (let n = 0; n < names.length; n++) {
+          const name = names[n] as string;
           if (!isPhaseName(name)) continue;
+          const entry = value[name];
           const at = [key, name];
           const empty = found.emptyMap(at, entry);
           if (!empty && !isMap(entry)) continue;
@@ -117,8 +147,7 @@ export function v1Findings(data: Data): V1Finding[] {
               code: 'value-unset',
               message: `phases.${name} has no status: pending, as the deployer reads a phase without one`,
             });
-          for (const [field, child] of Object.entries(fields))
-            if (field !== 'status') checkKey(found, PHASE_ENTRY, at, field, child);
+          checkKeys(found, PHASE_ENTRY, at, fields, 'status');
           if (fields.updated_at === undefined)
             found.add({
               path: [...at, 'updated_at'],
@@ -128,16 +157,17 @@ export function v1Findings(data: Data): V1Finding[] {
             });
         }
         break;
+      }
       case 'events':
         if (value === null || (typeof value === 'string' && /^(\{\s*\}|\[\s*\])$/.test(value))) {
           found.add({
-            path: path,
+            path: [key],
             action: 'empty-list',
             code: 'value-empty',
             message: `events is ${value === null ? 'null' : `the text ${quote(value)}`}: no events`,
           });
         } else if (!Array.isArray(value)) {
-          found.carry(path, value, 'not a list of events');
+          found.carry([key], value, 'not a list of events');
         } else {
           // From the last, so that carrying one does not move the ones still to come.
           for (let index = value.length - 1; index >= 0; index--) {
@@ -145,10 +175,15 @@ export function v1Findings(data: Data): V1Finding[] {
           }
         }
         break;
-      default:
-        // An enum that allows null (the overall status): null is not set.
-        if (value === null && (schema as { enum?: unknown[] }).enum?.includes(null)) found.unset(path);
-        else byKind(found, kindOf(schema), value, path);
+      default: {
+        if (value === null && NULLABLE_ENUMS.has(key)) {
+          found.unset([key]);
+          break;
+        }
+        // The common value needs no finding and no path (see plainlyFine).
+        const kind = TOP_KINDS.get(key);
+        if (!plainlyFine(kind, value)) byKind(found, kind, value, [key]);
+      }
     }
   }
   if (!('created_at' in data))
