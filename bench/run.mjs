@@ -600,10 +600,10 @@ async function benchScaling() {
     );
   }
   if (only.has('sync-outputs-cap')) {
-    // 1M outputs cannot fit under the 16 MiB cap: refused (exit 1) before the Document is built.
+    // Neither fits under the 16 MiB cap: refused (exit 1) while the outputs are read, at the cap.
     await scalingRow(
       'sync-outputs-cap',
-      '`infra sync` of 500,000 → 1,000,000 outputs (refused: over the cap)',
+      '`infra sync` of 500,000 → 1,000,000 outputs (refused at the cap, the rest not read)',
       syncInput('sync-outputs-cap', 500_000, 40),
       1,
     );

@@ -566,12 +566,35 @@ describe('a write whose result would exceed the read cap is refused before writi
     );
     expect(result.code).toBe(1);
     expect(result.err).toBe(
-      `${dep.stateFile}: error: refused: the 4000 outputs alone would make the state file over the 64 KiB limit every command reads state files with, so nothing could read it afterwards; the file is unchanged (sync fewer outputs, or raise the limit with --max-size for every command) [result-too-large]\n`,
+      `${dep.stateFile}: error: refused: the outputs would make the state file over the 64 KiB limit every command reads state files with (the first 2946 of them alone do), so nothing could read it afterwards; the file is unchanged (sync fewer outputs, or raise the limit with --max-size for every command) [result-too-large]\n`,
     );
     expect(await readFile(dep.stateFile)).toEqual(dep.original);
     expect(
       (await cli(['get', 'deployment_id', '-f', dep.stateFile, '--max-size', '64k'], dep.dir)).code,
     ).toBe(0);
+  });
+
+  it('infra sync stops reading the outputs at the cap: what follows is not read, nor parsed', async () => {
+    const dep = await makeDeployment('e5-deployer.yaml', { content: await v2() });
+    const head = Array.from(
+      { length: 4000 },
+      (_, i) => `"output_${i}": {"sensitive": false, "type": "string", "value": "value-${i}"}`,
+    ).join(',\n');
+    // A cut file: the reading is refused at the cap before the cut is reached.
+    await writeFile(join(dep.dir, 'outputs.json'), `{${head},\n"cut": {"sensitive": fa`);
+    const result = await cli(
+      ['infra', 'sync', '--outputs', 'outputs.json', '-f', dep.stateFile, '--max-size', '64k'],
+      dep.dir,
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('(the first 2946 of them alone do)');
+    expect(result.err).toMatch(/\[result-too-large\]\n$/);
+    expect(await readFile(dep.stateFile)).toEqual(dep.original);
+    // Under a cap it fits, the same file is refused for what it is.
+    const roomy = await cli(['infra', 'sync', '--outputs', 'outputs.json', '-f', dep.stateFile], dep.dir);
+    expect(roomy.code).toBe(3);
+    expect(roomy.err).toMatch(/outputs\.json:4001:22: error: is not JSON: .*\[terraform-not-json\]\n$/);
+    expect(await readFile(dep.stateFile)).toEqual(dep.original);
   });
 
   it('runtime set of a value that pushes the file over the cap', async () => {

@@ -13,7 +13,7 @@ import { parseBackendRecord } from '../src/terraform/backend.js';
 import { STDIN_NAME, TerraformError, type TerraformSnapshot } from '../src/terraform/common.js';
 import { parseOutputsJson } from '../src/terraform/outputs.js';
 import { type ReadTerraformOptions, readTerraform } from '../src/terraform/read.js';
-import { applyTerraformSync, type SyncSummary } from '../src/terraform/sync.js';
+import { applyTerraformSync, outputsCap, type SyncSummary } from '../src/terraform/sync.js';
 import { parseTfstate } from '../src/terraform/tfstate.js';
 import { validateData } from '../src/validate/validate.js';
 import { makeTempDir, removeTempDir, repoRoot } from './helpers.js';
@@ -261,6 +261,58 @@ describe('parseOutputsJson: what `terraform output -json` prints', () => {
     expect(caught(() => parseOutputsJson(broken, 'o.json')).message).toBe(
       `is not JSON: control character inside a string; ${OUTPUTS_FIX}`,
     );
+  });
+});
+
+describe('parseOutputsJson: one output at a time, and its visitor', () => {
+  const entry = (value: string) => `{"sensitive": false, "type": "string", "value": "${value}"}`;
+
+  it('reads numbers with their digits, extra keys dropped, as the whole-text reader did', () => {
+    const outputs = parseOutputsJson(
+      '{"n": {"sensitive": false, "type": "number", "value": 1e3}, "x": {"sensitive": true, "value": "s", "extra": 1}}',
+      'o.json',
+    );
+    const n = outputs.n?.value as { source?: string; value?: number };
+    expect([n.source, n.value]).toEqual(['1e3', 1000]);
+    expect(outputs.x).toEqual({ sensitive: true, value: 's' });
+  });
+
+  it('reads a repeated name as JSON.parse does: the last value, in the place of the first', () => {
+    const outputs = parseOutputsJson(`{"a": ${entry('1')}, "b": ${entry('2')}, "a": ${entry('3')}}`, 'o.json');
+    expect(Object.keys(outputs)).toEqual(['a', 'b']);
+    expect(outputs.a?.value).toBe('3');
+  });
+
+  it('shows the visitor every output once, in the order written', () => {
+    const seen: string[] = [];
+    parseOutputsJson(`{"b": ${entry('1')}, "a": ${entry('2')}}`, 'o.json', () => (name) => seen.push(name));
+    expect(seen).toEqual(['b', 'a']);
+  });
+
+  it('gives a fresh visitor when the text has to be read again whole', () => {
+    const seen: string[][] = [];
+    const watch = () => {
+      const mine: string[] = [];
+      seen.push(mine);
+      return (name: string) => mine.push(name);
+    };
+    parseOutputsJson(`{"a": ${entry('1')}, "b": ${entry('2')}, "a": ${entry('3')}}`, 'o.json', watch);
+    expect(seen).toEqual([['a', 'b'], ['a', 'b']]);
+  });
+
+  it('stops where the visitor throws: the rest of the text is not read', () => {
+    const stop = new Error('over the cap');
+    const seen: string[] = [];
+    const text = `{"a": ${entry('1')}, "b": ${entry('2')}, "c": not JSON`;
+    expect(() =>
+      parseOutputsJson(text, 'o.json', () => (name) => {
+        seen.push(name);
+        if (name === 'b') throw stop;
+      }),
+    ).toThrow(stop);
+    expect(seen).toEqual(['a', 'b']);
+    // Without the visitor the same text is refused as not JSON.
+    expect(caught(() => parseOutputsJson(text, 'o.json')).code).toBe('terraform-not-json');
   });
 });
 
@@ -759,6 +811,37 @@ describe('applyTerraformSync: caching a snapshot in a v2 Document', () => {
     snapshot: TerraformSnapshot,
     extra: { includeSensitive?: boolean; force?: boolean } = {},
   ) => applyTerraformSync(doc, snapshot, { now: NOW, ...extra });
+
+  it('refuses outputs that alone would not fit under maxBytes, the Document untouched', async () => {
+    const doc = load(v2('mid-run.yaml'));
+    const before = written(doc);
+    const snapshot = await local();
+    let error: StateError | undefined;
+    try {
+      applyTerraformSync(doc, snapshot, { now: NOW, maxBytes: 300 });
+    } catch (thrown) {
+      error = thrown as StateError;
+    }
+    expect(error).toBeInstanceOf(StateError);
+    if (!error) return;
+    expect(error.code).toBe('result-too-large');
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toMatch(
+      /^refused: the outputs would make the state file over the 300 bytes limit every command reads state files with \(the first \d+ of them alone do\), so nothing could read it afterwards; the file is unchanged \(sync fewer outputs, or raise the limit with --max-size for every command\)$/,
+    );
+    expectNoSecret(error.message);
+    expect(written(doc)).toBe(before);
+  });
+
+  it('counts a sensitive output without its value, unless --include-sensitive stores it', () => {
+    const outputs = { key: { sensitive: true, value: 'x'.repeat(1000) } };
+    const visit = (includeSensitive: boolean) => () => {
+      const seen = outputsCap(100, includeSensitive)();
+      for (const [name, output] of Object.entries(outputs)) seen(name, output);
+    };
+    expect(visit(false)).not.toThrow();
+    expect(visit(true)).toThrow(/the first 1 of them alone do/);
+  });
 
   it('records the whole infrastructure layer on mid-run.yaml', async () => {
     const doc = load(v2('mid-run.yaml'));

@@ -12,6 +12,7 @@ import { ExitCode, StateError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
 import { OUTPUTS_PATH, VM_DETAILS, VM_FIELD_MAP } from '../keymap.js';
 import { formatUtc } from '../migrate/times.js';
+import { DEFAULT_MAX_BYTES } from '../read/read-file.js';
 import {
   formatValue,
   freshnessWarning,
@@ -89,9 +90,10 @@ function terraformSettings(args: readonly string[]): { dir: string; bin: string;
  * points to. Throws a one-line error naming the folder when neither works.
  */
 async function readTerraformFor(ctx: FunctionContext, dir: string, bin: string): Promise<TerraformSnapshot> {
-  const [{ isInitialised, terraformOutputJson }, { readTerraform }] = await Promise.all([
+  const [{ isInitialised, terraformOutputJson }, { readTerraform }, { outputsCap }] = await Promise.all([
     import('../terraform/run.js'),
     import('../terraform/read.js'),
+    import('../terraform/sync.js'),
   ]);
   let outputsText: string | undefined;
   let why = '';
@@ -106,7 +108,12 @@ async function readTerraformFor(ctx: FunctionContext, dir: string, bin: string):
     return await readTerraform(
       outputsText === undefined
         ? { terraformDir: dir }
-        : { terraformDir: dir, outputsText, outputsFile: '-' },
+        : {
+            terraformDir: dir,
+            outputsText,
+            outputsFile: '-',
+            watchOutputs: outputsCap(DEFAULT_MAX_BYTES, false),
+          },
       ctx.cwd,
     );
   } catch (error) {
@@ -136,7 +143,7 @@ async function syncFromTerraform(
     ctx,
     command,
     ({ doc }) => {
-      const summary = applyTerraformSync(doc, snapshot, { now: ctx.now, force });
+      const summary = applyTerraformSync(doc, snapshot, { now: ctx.now, force, maxBytes: DEFAULT_MAX_BYTES });
       event = backendMigrationEvent(summary, ctx.now);
       return summary;
     },

@@ -116,6 +116,9 @@ const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
  * usual case, checked by one scan) gives `parsed` itself.
  */
 export function keepJsonNumbers(text: string, parsed: unknown): unknown {
+  // Most of Terraform's outputs are strings: a walk of the data is much cheaper than a scan of
+  // the text, which matches every string token.
+  if (!holdsNumber(parsed)) return parsed;
   let bends = false;
   for (const match of text.matchAll(JSON_TOKEN)) {
     if (match[0].charCodeAt(0) !== 0x22 && bendsAsNumber(match[0])) {
@@ -131,6 +134,24 @@ export function keepJsonNumbers(text: string, parsed: unknown): unknown {
   } catch {
     return parsed;
   }
+}
+
+// True when JSON data (as JSON.parse makes it) holds a number anywhere. A stack of its own, not
+// recursion: JSON.parse reads nesting deeper than the call stack allows.
+function holdsNumber(data: unknown): boolean {
+  const pending: unknown[] = [data];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'number') return true;
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else {
+      const record = value as Record<string, unknown>;
+      for (const key in record) pending.push(record[key]);
+    }
+  }
+  return false;
 }
 
 // Plain data as JSON.parse makes it (a repeated key: the last one wins), bent numbers as scalars.

@@ -116,3 +116,47 @@ export function toOutput(entry: Record<string, unknown>, sensitive: boolean): Te
   if ('type' in entry) output.type = entry.type;
   return output;
 }
+
+/**
+ * The outputs of `source`, an object of freshly parsed Terraform JSON (name → entry), as
+ * {@link TerraformOutput}s by name. `sensitiveOf` says whether an entry is sensitive, or undefined
+ * when the entry is not an output at all; then `refuse(name)` is thrown. `source` itself is
+ * returned, each entry that is not already exactly an output replaced by {@link toOutput}'s copy:
+ * a million outputs are not copied into a second million objects.
+ */
+export function collectOutputs(
+  source: Record<string, unknown>,
+  sensitiveOf: (entry: Record<string, unknown>) => boolean | undefined,
+  refuse: (name: string) => Error,
+): Record<string, TerraformOutput> {
+  for (const name of Object.keys(source)) {
+    const entry = source[name];
+    const sensitive = isRecord(entry) ? sensitiveOf(entry) : undefined;
+    if (sensitive === undefined) throw refuse(name);
+    const output = asOutput(entry as Record<string, unknown>, sensitive);
+    if (output !== entry) {
+      // defineProperty, as JSON.parse: `__proto__` is an own key, not the prototype.
+      Object.defineProperty(source, name, {
+        value: output,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return source as Record<string, TerraformOutput>;
+}
+
+/**
+ * An entry of Terraform's parsed JSON as a {@link TerraformOutput}: the entry itself when it
+ * already is exactly one (the usual case), else {@link toOutput}'s copy.
+ */
+export function asOutput(entry: Record<string, unknown>, sensitive: boolean): TerraformOutput {
+  if (entry.sensitive !== sensitive || Object.getPrototypeOf(entry) !== Object.prototype) {
+    return toOutput(entry, sensitive);
+  }
+  for (const key in entry) {
+    if (key !== 'value' && key !== 'type' && key !== 'sensitive') return toOutput(entry, sensitive);
+  }
+  return entry as unknown as TerraformOutput;
+}

@@ -8,7 +8,7 @@ import { ExitCode } from '../errors.js';
 import { localStatePath, parseBackendRecord, recordedWorkspace, remoteStatePath } from './backend.js';
 import { STDIN_NAME, type TerraformBackend, TerraformError, type TerraformSnapshot } from './common.js';
 import { readText, readTextIfExists, requireDirectory } from './files.js';
-import { parseOutputsJson } from './outputs.js';
+import { type OutputVisitor, parseOutputsJson } from './outputs.js';
 import { parseTfstate, type TfstateData } from './tfstate.js';
 
 /** Options of {@link readTerraform}; at least one source must be given. */
@@ -26,6 +26,12 @@ export interface ReadTerraformOptions {
    * `DIR/.terraform/environment`, else `default`.
    */
   workspace?: string;
+  /**
+   * A visitor of the outputs of `outputsFile`/`outputsText` as they are read, made afresh for
+   * each reading (see {@link parseOutputsJson}): `infra sync` passes its size cap
+   * (outputsCap, src/terraform/sync.ts), which ends the reading once the outputs would not fit.
+   */
+  watchOutputs?: () => OutputVisitor;
 }
 
 /**
@@ -104,9 +110,13 @@ export async function readTerraform(options: ReadTerraformOptions, cwd: string):
           exitCode: ExitCode.usage,
         });
       }
-      outputs = parseOutputsJson(outputsText, STDIN_NAME);
+      outputs = parseOutputsJson(outputsText, STDIN_NAME, options.watchOutputs);
     } else {
-      outputs = parseOutputsJson(await readText(outputsFile, cwd, 'check the --outputs path'), outputsFile);
+      outputs = parseOutputsJson(
+        await readText(outputsFile, cwd, 'check the --outputs path'),
+        outputsFile,
+        options.watchOutputs,
+      );
     }
   }
 

@@ -13,6 +13,7 @@ import { numberText } from '../parse/numbers.js';
 import { formatBytes } from '../read/read-file.js';
 import { type BackendMigration, backendChange } from './backend.js';
 import { isRecord, TerraformError, type TerraformOutput, type TerraformSnapshot } from './common.js';
+import type { OutputVisitor } from './outputs.js';
 
 /** Options of {@link applyTerraformSync}. */
 export interface SyncOptions {
@@ -132,13 +133,15 @@ export function applyTerraformSync(
     snapshot,
     options.force === true,
   );
-  const stored = new Map(
-    Object.entries(snapshot.outputs).map(([name, output]) => [
-      name,
-      storedValue(output, options.includeSensitive === true),
-    ]),
-  );
-  if (options.maxBytes !== undefined) refuseOversizedOutputs(stored, options.maxBytes);
+  const includeSensitive = options.includeSensitive === true;
+  const names = Object.keys(snapshot.outputs);
+  if (options.maxBytes !== undefined) {
+    const visit = outputsCap(options.maxBytes, includeSensitive)();
+    for (const name of names) visit(name, snapshot.outputs[name] as TerraformOutput);
+  }
+  const stored = new Map<string, unknown>();
+  for (const name of names)
+    stored.set(name, storedValue(snapshot.outputs[name] as TerraformOutput, includeSensitive));
   const now = formatUtc(options.now);
   const checksum =
     snapshot.stateSha256 === null
@@ -281,21 +284,32 @@ function checkIdentity(recorded: unknown, snapshot: TerraformSnapshot, force: bo
   return forced;
 }
 
-// Each output takes at least its name and its value as JSON in the written YAML (the quotes and
-// commas JSON has are outweighed by the indentation and line breaks YAML adds): when that alone is
-// over the cap, the sync is refused before a million nodes are built for a file that would be.
-function refuseOversizedOutputs(stored: ReadonlyMap<string, unknown>, maxBytes: number): void {
-  let bytes = 0;
-  for (const [name, value] of stored) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(JSON.stringify(value) ?? 'null');
-    if (bytes > maxBytes) {
-      throw new StateError(
-        'result-too-large',
-        `refused: the ${stored.size} outputs alone would make the state file over the ${formatBytes(maxBytes)} limit every command reads state files with, so nothing could read it afterwards; the file is unchanged (sync fewer outputs, or raise the limit with --max-size for every command)`,
-        { exitCode: ExitCode.invalid },
-      );
-    }
-  }
+/**
+ * The size cap of a sync as a visitor of parseOutputsJson (src/terraform/outputs.ts): each output takes at least its
+ * name and its stored value as JSON in the written YAML (the quotes and commas JSON has are
+ * outweighed by the indentation and line breaks YAML adds), and once the outputs seen so far
+ * come to more than `maxBytes`, it throws `result-too-large` (exit 1). Given to the reader, it
+ * stops the reading there: a refusal costs the same however far over the cap the outputs are,
+ * and no output past the cap is parsed or kept.
+ */
+export function outputsCap(maxBytes: number, includeSensitive: boolean): () => OutputVisitor {
+  return () => {
+    let bytes = 0;
+    let count = 0;
+    return (name, output) => {
+      count++;
+      bytes +=
+        Buffer.byteLength(name) +
+        Buffer.byteLength(JSON.stringify(storedValue(output, includeSensitive)) ?? 'null');
+      if (bytes > maxBytes) {
+        throw new StateError(
+          'result-too-large',
+          `refused: the outputs would make the state file over the ${formatBytes(maxBytes)} limit every command reads state files with (the first ${count} of them alone do), so nothing could read it afterwards; the file is unchanged (sync fewer outputs, or raise the limit with --max-size for every command)`,
+          { exitCode: ExitCode.invalid },
+        );
+      }
+    };
+  };
 }
 
 function storedValue(output: TerraformOutput, includeSensitive: boolean): unknown {

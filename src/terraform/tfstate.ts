@@ -2,7 +2,14 @@
 
 import { createHash } from 'node:crypto';
 import { ExitCode } from '../errors.js';
-import { isRecord, jsonKind, parseJson, TerraformError, type TerraformOutput, toOutput } from './common.js';
+import {
+  collectOutputs,
+  isRecord,
+  jsonKind,
+  parseJson,
+  TerraformError,
+  type TerraformOutput,
+} from './common.js';
 
 /** What a local state file holds that `infra sync` uses. */
 export interface TfstateData {
@@ -75,17 +82,19 @@ export function parseTfstate(text: string, file: string): TfstateData {
     data.outputs === undefined || data.outputs === null || isRecord(data.outputs),
     'an object',
   );
-  const outputs: [string, TerraformOutput][] = [];
-  for (const [name, entry] of Object.entries(isRecord(data.outputs) ? data.outputs : {})) {
-    if (!isRecord(entry) || (entry.sensitive !== undefined && typeof entry.sensitive !== 'boolean')) {
-      throw shape(
+  const outputs = collectOutputs(
+    isRecord(data.outputs) ? data.outputs : {},
+    (entry) =>
+      entry.sensitive === undefined || typeof entry.sensitive === 'boolean'
+        ? entry.sensitive === true
+        : undefined,
+    (name) =>
+      shape(
         `has an output ${JSON.stringify(name)} that is not {"value", "type", "sensitive"}, so it is damaged; ${TFSTATE_FIX}`,
-      );
-    }
-    outputs.push([name, toOutput(entry, entry.sensitive === true)]);
-  }
+      ),
+  );
   return {
-    outputs: Object.fromEntries(outputs),
+    outputs,
     terraformVersion: typeof data.terraform_version === 'string' ? data.terraform_version : null,
     lineage: typeof data.lineage === 'string' ? data.lineage : null,
     serial: typeof data.serial === 'number' ? data.serial : null,

@@ -67,20 +67,21 @@ export const command: CommandSpec = {
       ],
       handler: (args, io) =>
         withStateFile(args, io, async (context) => {
-          const [{ readTerraform }, { applyTerraformSync, backendMigrationEvent, describeSync }] =
+          const [{ readTerraform }, { applyTerraformSync, backendMigrationEvent, describeSync, outputsCap }] =
             await Promise.all([import('../../terraform/read.js'), import('../../terraform/sync.js')]);
           const outputs = stringOption(args, 'outputs');
           const outputsText = outputs === '-' ? await readStdin(io) : undefined;
+          const includeSensitive = flag(args, 'include-sensitive');
           const snapshot = await readTerraform(
             {
               outputsFile: outputs === '-' ? undefined : outputs,
               outputsText,
               tfstateFile: stringOption(args, 'tfstate'),
               terraformDir: stringOption(args, 'terraform-dir'),
+              watchOutputs: outputsCap(context.maxBytes, includeSensitive),
             },
             io.cwd,
           );
-          const includeSensitive = flag(args, 'include-sensitive');
           let event: ReturnType<typeof backendMigrationEvent>;
           const eventsFile = join(dirname(resolve(io.cwd, context.file)), 'deployment-events.yaml');
           const { value } = await update(
