@@ -75,7 +75,9 @@ function damage(text: string, next: () => number): string {
   const at = Math.floor(next() * (text.length + 1));
   const noise = ['{', '}', '[', ']', ',', ':', '"', '\\', ' ', 'x', '0', '\u00a0', '\u0001', ''];
   const insert = noise[Math.floor(next() * noise.length)] as string;
-  return next() < 0.5 ? text.slice(0, at) + insert + text.slice(at) : text.slice(0, at) + insert + text.slice(at + 1);
+  return next() < 0.5
+    ? text.slice(0, at) + insert + text.slice(at)
+    : text.slice(0, at) + insert + text.slice(at + 1);
 }
 
 describe('forEachJsonMember', () => {

@@ -278,7 +278,10 @@ describe('parseOutputsJson: one output at a time, and its visitor', () => {
   });
 
   it('reads a repeated name as JSON.parse does: the last value, in the place of the first', () => {
-    const outputs = parseOutputsJson(`{"a": ${entry('1')}, "b": ${entry('2')}, "a": ${entry('3')}}`, 'o.json');
+    const outputs = parseOutputsJson(
+      `{"a": ${entry('1')}, "b": ${entry('2')}, "a": ${entry('3')}}`,
+      'o.json',
+    );
     expect(Object.keys(outputs)).toEqual(['a', 'b']);
     expect(outputs.a?.value).toBe('3');
   });
@@ -297,7 +300,10 @@ describe('parseOutputsJson: one output at a time, and its visitor', () => {
       return (name: string) => mine.push(name);
     };
     parseOutputsJson(`{"a": ${entry('1')}, "b": ${entry('2')}, "a": ${entry('3')}}`, 'o.json', watch);
-    expect(seen).toEqual([['a', 'b'], ['a', 'b']]);
+    expect(seen).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
   });
 
   it('stops where the visitor throws: the rest of the text is not read', () => {
