@@ -298,9 +298,7 @@ export function outputsCap(maxBytes: number, includeSensitive: boolean): () => O
     let count = 0;
     return (name, output) => {
       count++;
-      bytes +=
-        Buffer.byteLength(name) +
-        Buffer.byteLength(JSON.stringify(storedValue(output, includeSensitive)) ?? 'null');
+      bytes += Buffer.byteLength(name) + storedBytes(storedValue(output, includeSensitive));
       if (bytes > maxBytes) {
         throw new StateError(
           'result-too-large',
@@ -310,6 +308,17 @@ export function outputsCap(maxBytes: number, includeSensitive: boolean): () => O
       }
     };
   };
+}
+
+// The length of a value as JSON. A value nested too deeply for JSON.stringify counts as nothing
+// here: the sync refuses it for its depth (update-invalid) when it builds the Document.
+function storedBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? 'null');
+  } catch (error) {
+    if (error instanceof RangeError) return 0;
+    throw error;
+  }
 }
 
 function storedValue(output: TerraformOutput, includeSensitive: boolean): unknown {
