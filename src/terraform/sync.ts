@@ -217,7 +217,7 @@ export function applyTerraformSync(
     added: [],
     removed: [],
     changed: [],
-    sensitive: Object.keys(snapshot.outputs).filter((name) => snapshot.outputs[name]?.sensitive === true),
+    sensitive: names.filter((name) => snapshot.outputs[name]?.sensitive === true),
     statePath: snapshot.statePath,
     checksum,
     forced,
