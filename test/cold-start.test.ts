@@ -1,11 +1,12 @@
 // What a cold call of the built binary loads of Node (issue 11: a cold call costs at most 1.5×
 // `node -e 0`; bench/RESULTS.md has the figures). The state commands and the adapter's one call
-// per process must not load node:crypto, node:net or node:child_process, nor build the stream of
-// a piped standard output: each costs milliseconds of start-up (bin/load.js, src/cli/stdio.ts,
-// src/write/atomic.ts, src/validate/ipv4.ts). Not a timing: the list of modules Node loaded.
+// per process must not load node:crypto, node:net, node:child_process or node:fs/promises (whose
+// first use also starts the libuv thread pool), nor build the stream of a piped standard output:
+// each costs milliseconds of start-up (bin/load.js, src/cli/stdio.ts, src/write/atomic.ts,
+// src/validate/ipv4.ts). Not a timing: the list of modules Node loaded.
 // Expects a built dist/ (npm test builds first).
 import { spawnSync } from 'node:child_process';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir, repoRoot } from './helpers.js';
@@ -16,6 +17,7 @@ const FORBIDDEN = [
   'NativeModule net',
   'NativeModule child_process',
   'NativeModule tty',
+  'NativeModule fs/promises',
 ];
 
 let dir = '';
@@ -33,9 +35,13 @@ afterAll(() => removeTempDir(dir));
 
 async function coldCall(
   args: string[],
+  events = false,
 ): Promise<{ code: number | null; out: string; err: string; modules: string[] }> {
   const state = join(dir, 'deployment-state.yaml');
   await copyFile(join(repoRoot, 'fixtures/v2/several-runs.yaml'), state);
+  const eventsFile = join(dir, 'deployment-events.yaml');
+  await rm(eventsFile, { force: true });
+  if (events) await copyFile(join(repoRoot, 'fixtures/invalid/events-file.yaml'), eventsFile);
   const out = join(dir, 'modules.txt');
   const argv = args.map((arg) => (arg === 'STATE' ? state : arg));
   // Standard output and error are pipes, as in a script's $(...) or the adapter's process substitution.
@@ -59,12 +65,34 @@ describe('a cold call loads only what it needs of Node', () => {
       ['__adapter-call', 'STATE', '', '', 'phase_mark_in_progress', 'install_k0s'],
       undefined,
     ],
+    [
+      'adapter update_runtime_state',
+      ['__adapter-call', 'STATE', '', '', 'update_runtime_state', 'k0rdent_install_state.namespace', 'ns2'],
+      undefined,
+    ],
   ])('%s', async (_name, args, stdout) => {
     const result = await coldCall(args);
     expect(result.code, result.err).toBe(0);
     if (stdout !== undefined) expect(result.out).toBe(stdout);
     else expect(result.out).not.toBe('');
     expect(result.modules.length).toBeGreaterThan(20);
+    expect(result.modules.filter((name) => FORBIDDEN.includes(name))).toEqual([]);
+  });
+
+  it('adapter phase_mark_completed with an events file: the event is appended, without the promise API', async () => {
+    const result = await coldCall(
+      [
+        '__adapter-call',
+        'STATE',
+        join(dir, 'deployment-events.yaml'),
+        '',
+        'phase_mark_completed',
+        'install_k0s',
+      ],
+      true,
+    );
+    expect(result.code, result.err).toBe(0);
+    expect(await readFile(join(dir, 'deployment-events.yaml'), 'utf8')).toMatch(/install_k0s/);
     expect(result.modules.filter((name) => FORBIDDEN.includes(name))).toEqual([]);
   });
 

@@ -55,6 +55,10 @@ export function fileKind(info: Stats): string {
  * read. File-system errors (ENOENT, EACCES, ...) are thrown as they are.
  */
 export async function readRegularFile(path: string, maxBytes: number): Promise<Buffer> {
+  // The usual cases (a regular file under the cap, or none) without the promise API, whose first
+  // use costs a cold call about 2 ms; every unusual one is read again below, which says what it is.
+  const plain = readRegularFileSync(path, maxBytes, true);
+  if (plain !== undefined) return plain;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, OPEN_FLAGS);
@@ -95,10 +99,6 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
  */
 export async function readStateBytes(path: string, options: ReadOptions = {}): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  // The usual case without the promise API (whose first use costs a cold call about 2 ms); every
-  // unusual one (a special file, the cap, an error) is read again below, which says what it is.
-  const plain = readRegularFileSync(path, maxBytes);
-  if (plain !== undefined) return plain;
   try {
     return await readRegularFile(path, maxBytes);
   } catch (error) {

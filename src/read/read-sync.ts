@@ -8,13 +8,20 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants
  * Reads a regular file of at most `maxBytes` synchronously: for checking many small files, where
  * the asynchronous calls cost more than the reading, and for a cold call's one read. Undefined for anything else (missing, not a
  * regular file, too large, unreadable, changing while read): readStateBytes then reads it or says
- * what is wrong.
+ * what is wrong. With `throwMissing`, a missing file throws its ENOENT error instead.
  */
-export function readRegularFileSync(path: string, maxBytes: number): Buffer | undefined {
+export function readRegularFileSync(
+  path: string,
+  maxBytes: number,
+  throwMissing = false,
+): Buffer | undefined {
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
-  } catch {
+  } catch (error) {
+    // A missing file is the usual answer for some reads (no lock, no pending event): with
+    // `throwMissing` it is thrown as the asynchronous open would.
+    if (throwMissing && (error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
     return undefined;
   }
   try {

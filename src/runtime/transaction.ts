@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { Document } from 'yaml';
 import { ReadError } from '../errors.js';
 import type { DeploymentStateV2 } from '../generated/deployment-state.v2.js';
@@ -206,7 +206,7 @@ export async function updateState<T>(
       }
     }
     await hooks.beforeWrite?.();
-    const mode = (await stat(target)).mode & 0o7777;
+    const mode = statSync(target).mode & 0o7777;
     await writeAtomic(target, text, mode);
     // The edited Document is the new file's (its source positions are not: only messages use them,
     // and those read the file again).
@@ -272,7 +272,7 @@ async function patchedUpdate<T>(
   const patched = applyEdits(text, edits);
   refuseOverCap(patched, maxBytes, name);
   await hooks.beforeWrite?.();
-  const mode = (await stat(target)).mode & 0o7777;
+  const mode = statSync(target).mode & 0o7777;
   await writeAtomic(target, decoded.bom ? `\ufeff${patched}` : patched, mode);
   await hooks.afterWrite?.();
   return { value, written: true, migrated: undefined, inPlace: true };

@@ -1,4 +1,15 @@
-import { chmod, type FileHandle, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ExitCode, StateError } from '../errors.js';
 import { formatBytes } from '../read/read-file.js';
@@ -11,6 +22,11 @@ export class WriteError extends StateError {
 }
 
 const TEMP_MARK = '.k0rdent-state-tmp-';
+
+// The file-system calls here are synchronous behind asynchronous signatures: a write is a few
+// small calls, and the libuv thread pool and the promise API they would start cost a cold call
+// more than the calls themselves (bench/RESULTS.md). The co-process serves its calls one at a
+// time, so it loses nothing by them.
 
 /** Temp files this process has named (after its random part, so that its names never repeat). */
 let tempCount = 0;
@@ -50,8 +66,13 @@ export function leftoverPrefixes(file: string): string[] {
 
 /** The file a path designates, following symbolic links (so a link is kept and its target written). */
 export async function resolveTarget(file: string): Promise<string> {
+  return resolveTargetSync(file);
+}
+
+/** {@link resolveTarget}, synchronously. */
+export function resolveTargetSync(file: string): string {
   try {
-    return await realpath(file);
+    return realpathSync(file);
   } catch {
     return file;
   }
@@ -67,13 +88,17 @@ export async function removeLeftovers(file: string): Promise<string[]> {
   const removed: string[] = [];
   let names: string[];
   try {
-    names = await readdir(folder);
+    names = readdirSync(folder);
   } catch {
     return removed;
   }
   for (const name of names) {
     if (prefixes.some((prefix) => name.startsWith(prefix))) {
-      await unlink(join(folder, name)).catch(() => undefined);
+      try {
+        unlinkSync(join(folder, name));
+      } catch {
+        // Gone already, or not ours to remove: the next writer tries again.
+      }
       removed.push(join(folder, name));
     }
   }
@@ -103,10 +128,10 @@ export function describeFsError(error: unknown): string {
   }
 }
 
-/** Creates `temp` exclusively; undefined when the name is taken. */
-async function openFresh(temp: string, mode: number): Promise<FileHandle | undefined> {
+/** Creates `temp` exclusively (its descriptor); undefined when the name is taken. */
+function openFresh(temp: string, mode: number): number | undefined {
   try {
-    return await open(temp, 'wx', mode);
+    return openSync(temp, 'wx', mode);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
@@ -119,38 +144,44 @@ async function openFresh(temp: string, mode: number): Promise<FileHandle | undef
  * untouched and the temp file removed.
  */
 export async function writeAtomic(file: string, content: string | Uint8Array, mode?: number): Promise<void> {
-  const target = await resolveTarget(file);
+  const target = resolveTargetSync(file);
   const folder = dirname(target);
   let fileMode = mode;
   if (fileMode === undefined) {
-    fileMode = await stat(target).then(
-      (info) => info.mode & 0o7777,
-      () => 0o600,
-    );
+    try {
+      fileMode = statSync(target).mode & 0o7777;
+    } catch {
+      fileMode = 0o600;
+    }
   }
   let temp = tempName(target);
   let created = false;
   try {
-    let handle = await openFresh(temp, fileMode);
-    for (let attempt = 1; handle === undefined; attempt++) {
+    let fd = openFresh(temp, fileMode);
+    for (let attempt = 1; fd === undefined; attempt++) {
       temp = tempName(target);
       // The last attempt's error, if its name is taken too, is the one reported.
-      handle =
-        attempt + 1 < TEMP_ATTEMPTS ? await openFresh(temp, fileMode) : await open(temp, 'wx', fileMode);
+      fd = attempt + 1 < TEMP_ATTEMPTS ? openFresh(temp, fileMode) : openSync(temp, 'wx', fileMode);
     }
     created = true;
     try {
-      await handle.writeFile(content);
-      await handle.sync();
+      writeAll(fd, typeof content === 'string' ? Buffer.from(content) : content);
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     // open() applies the umask; chmod makes the mode exactly the original's.
-    await chmod(temp, fileMode);
-    await rename(temp, target);
+    chmodSync(temp, fileMode);
+    renameSync(temp, target);
   } catch (error) {
     // Never a file of the same name that another process created.
-    if (created) await unlink(temp).catch(() => undefined);
+    if (created) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // Already gone.
+      }
+    }
     throw new WriteError(
       'write-failed',
       `could not be written: ${describeFsError(error)}; the original file is unchanged, run the command again`,
@@ -159,6 +190,17 @@ export async function writeAtomic(file: string, content: string | Uint8Array, mo
     );
   }
   await syncFolder(folder);
+}
+
+// writeSync may write less than asked (a signal, a file-size limit reached mid-way): the rest is
+// written, or the error that stopped it thrown.
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const written = writeSync(fd, bytes, done, bytes.length - done);
+    if (written <= 0) throw Object.assign(new Error('nothing written'), { code: 'EIO' });
+    done += written;
+  }
 }
 
 /**
@@ -179,11 +221,11 @@ export function refuseOverCap(text: string, maxBytes: number, name: string): voi
 /** fsyncs a folder so a rename in it survives a crash (best effort where unsupported). */
 export async function syncFolder(folder: string): Promise<void> {
   try {
-    const handle = await open(folder, 'r');
+    const fd = openSync(folder, 'r');
     try {
-      await handle.sync();
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch {
     // Some file systems cannot fsync a folder; the rename itself is still atomic.

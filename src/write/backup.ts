@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, readdir, realpath, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { ExitCode, StateError } from '../errors.js';
-import { describeFsError, syncFolder, WriteError } from './atomic.js';
+import { describeFsError, resolveTargetSync, syncFolder, WriteError } from './atomic.js';
 import { ARCHIVE_FOLDER, backupFolderOf } from './backup-path.js';
 
 /** The events file kept beside the state file. */
@@ -72,7 +72,7 @@ export interface RefuseBackupOptions {
  * or lock anything. Reading a backup (validate, queries) stays allowed.
  */
 export async function refuseBackupFile(file: string, options: RefuseBackupOptions = {}): Promise<void> {
-  const target = await realpath(file).catch(() => file);
+  const target = resolveTargetSync(file);
   const folder = backupFolderOf(file) ?? backupFolderOf(target);
   if (folder === undefined) return;
   const live = join(dirname(folder), 'state', basename(file));

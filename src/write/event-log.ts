@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { type Document, isMap, isSeq, parseDocument } from 'yaml';
 import { YAML_OUTPUT_OPTIONS } from '../migrate/engine.js';
 import { writeAtomic } from './atomic.js';
@@ -39,7 +39,8 @@ function quoted(text: string): string {
 export async function appendLogEvent(path: string, event: LogEvent): Promise<boolean> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Synchronous, as the atomic write that follows (atomic.ts says why).
+    text = readFileSync(path, 'utf8');
   } catch {
     return false;
   }

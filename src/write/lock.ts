@@ -1,3 +1,4 @@
+import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { open, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -134,13 +135,16 @@ async function takeLock(stateFile: string, options: LockOptions): Promise<Lock> 
   for (;;) {
     let created = false;
     try {
-      const handle = await open(path, 'wx', 0o600);
+      // Synchronous, as the atomic write (atomic.ts): the lock is a few small calls.
+      const fd = openSync(path, 'wx', 0o600);
       created = true;
       try {
-        await handle.writeFile(mine);
-        await handle.sync();
+        const bytes = Buffer.from(mine);
+        if (writeSync(fd, bytes) !== bytes.length)
+          throw Object.assign(new Error('short write'), { code: 'EIO' });
+        fsyncSync(fd);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
       return { path, release: () => release(path, mine) };
     } catch (error) {
@@ -155,7 +159,13 @@ async function takeLock(stateFile: string, options: LockOptions): Promise<Lock> 
       if (created || (error as NodeJS.ErrnoException).code !== 'EEXIST') {
         // E.g. a read-only folder or a full disk: nothing was written, say so instead of failing
         // as a bug, and leave no half-written lock behind.
-        if (created) await unlink(path).catch(() => undefined);
+        if (created) {
+          try {
+            unlinkSync(path);
+          } catch {
+            // Not there any more.
+          }
+        }
         throw new WriteError(
           'lock-failed',
           `could not take the lock ${path}: ${describeFsError(error)}; nothing was changed, run the command again`,
@@ -211,7 +221,12 @@ async function takeLock(stateFile: string, options: LockOptions): Promise<Lock> 
 // abandoned, and another process taken it since).
 async function release(path: string, mine: string): Promise<void> {
   const current = await readLockText(path).catch(() => undefined);
-  if (current === mine) await unlink(path).catch(() => undefined);
+  if (current !== mine) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already removed (by someone who judged it abandoned).
+  }
 }
 
 // A lock is stale when its holder is a process of this host that no longer runs, or when it
