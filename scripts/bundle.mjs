@@ -47,6 +47,7 @@ export const ADAPTER_TRAINING = [
   ['v2/several-runs.yaml', 'get_state', 'wg_vpn_connected'],
   ['v2/several-runs.yaml', 'phase_status', 'install_k0s'],
   ['v2/several-runs.yaml', 'update_state', 'wg_vpn_connected', 'false'],
+  ['v2/several-runs.yaml', 'update_runtime_state', 'k0rdent_install_state.namespace', 'ns-train'],
   ['v2/several-runs.yaml', 'phase_mark_in_progress', 'install_k0s'],
   ['v2/several-runs.yaml', 'get_wireguard_ip', 'mylaptop'],
 ];
