@@ -558,6 +558,7 @@ const CASES: Expected[] = [
     setup: INIT,
     script: [
       'assign_wireguard_ips k0s-controller-1 k0s-worker-1',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash expansion, for bash
       'for h in mylaptop k0s-controller-1 k0s-worker-1; do echo "$h=${WG_IPS[$h]}"; done',
       'get_wireguard_private_key mylaptop',
       `update_wireguard_peer mylaptop ${KEY} ${PUB}`,
@@ -583,6 +584,7 @@ const CASES: Expected[] = [
   {
     name: 'populate_wg_ips_array in a later shell',
     setup: `${INIT}\nassign_wireguard_ips k0s-controller-1`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash expansion, for bash
     script: 'populate_wg_ips_array\necho "${WG_IPS[k0s-controller-1]} ${#WG_IPS[@]}"',
     rc: 0,
     out: '192.168.100.11 2\n',

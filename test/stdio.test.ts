@@ -58,6 +58,7 @@ describe('fdWriter', () => {
       'bash',
       [
         '-c',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash expansion, for bash
         'set -o pipefail; node "$1" get -f "$2" unrecognized.blob | head -c 10 >/dev/null; echo "${PIPESTATUS[0]}"',
         '_',
         join(repoRoot, 'bin/k0rdent-state.js'),
